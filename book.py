@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The book's one entry point. Needs only Python 3.11+ and git; it sets up everything else.
+
+    python3 book.py site [--serve]   build the site (executes every chapter) into _build/html
+    python3 book.py test [ARGS]      run the whole test suite (pytest ARGS)
+    python3 book.py bench            time every chapter and NumPy vs Keras -> benchmarks/RESULTS.md
+    python3 book.py sync             stamp _config.yml's repository into every chapter's badge/setup cell
+
+The first run creates `.venv/` and installs requirements-dev.txt pinned by constraints.txt (the
+exact versions CI tests); later runs reinstall only when those files change. Set NNBOOK_VENV to
+use another environment, or NNBOOK_VENV=none to use the current interpreter as it is.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTALL_FILES = ["requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml"]
+
+
+def python_in_venv():
+    """The interpreter to run everything with, creating and filling `.venv/` if needed."""
+    choice = os.environ.get("NNBOOK_VENV", str(ROOT / ".venv"))
+    if choice == "none":
+        return sys.executable
+    env_dir = Path(choice)
+    py = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not py.exists():
+        print(f"creating virtual environment {env_dir}", flush=True)
+        venv.create(env_dir, with_pip=True)
+    digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in INSTALL_FILES)).hexdigest()
+    stamp = env_dir / ".nnbook-installed"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print("installing the book's requirements (pinned by constraints.txt)", flush=True)
+        run([py, "-m", "pip", "install", "-q", "--upgrade", "pip"])
+        run([py, "-m", "pip", "install", "-q", "-r", ROOT / "requirements-dev.txt",
+             "-c", ROOT / "constraints.txt", "-e", ROOT])
+        stamp.write_text(digest)
+    return py
+
+
+def guarded_env():
+    """Environment in which kernels started for the chapters cannot reach the network."""
+    env = dict(os.environ)
+    guard = str(ROOT / "tests" / "netguard")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [guard, env.get("PYTHONPATH", "")] if p)
+    env["NNBOOK_NO_NETWORK"] = "1"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return env
+
+
+def run(cmd, **kw):
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=True, **kw)
+
+
+def site(args):
+    py = python_in_venv()
+    jb = Path(py).parent / "jupyter-book"
+    run([jb, "build", ".", "--builder", "html", "-W", "-n", "--keep-going"], env=guarded_env())
+    index = ROOT / "_build" / "html" / "index.html"
+    print(f"\nThe site is built: open {index.as_uri()}")
+    if "--serve" in args:
+        print("serving it on http://localhost:8000 (Ctrl-C stops)")
+        run([py, "-m", "http.server", "8000", "--bind", "127.0.0.1",
+             "--directory", ROOT / "_build" / "html"])
+
+
+def test(args):
+    py = python_in_venv()
+    result = subprocess.run([str(py), "-m", "pytest", *args], cwd=ROOT, env=guarded_env())
+    sys.exit(result.returncode)
+
+
+def bench(args):
+    py = python_in_venv()
+    run([py, ROOT / "benchmarks" / "run.py", *args], env=guarded_env())
+
+
+def sync(args):
+    py = python_in_venv()
+    code = ("from nnbook import book\n"
+            "for nb in book.chapters():\n"
+            "    book.sync_notebook(nb); print('synced', nb.name)")
+    run([py, "-c", code])
+
+
+COMMANDS = {"site": site, "test": test, "bench": bench, "sync": sync}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]](sys.argv[2:])

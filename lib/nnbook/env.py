@@ -1,0 +1,78 @@
+"""One call that prepares a chapter's kernel: seeds, quiet logs, plot defaults."""
+
+import logging
+import os
+import random
+import warnings
+
+import numpy as np
+
+DEFAULT_SEED = 0
+
+#: Matplotlib defaults shared by every figure in the book.
+PLOT_STYLE = {
+    "figure.figsize": (6.0, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+}
+
+
+def quiet_tensorflow():
+    """Silence TensorFlow's C++ and Python log noise; call before importing TensorFlow."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="keras")
+    warnings.filterwarnings("ignore", module="tensorflow")
+
+
+def seed_everything(seed=DEFAULT_SEED):
+    """Seed Python's `random`, NumPy's global generator and, if imported, Keras/TensorFlow.
+
+    Returns a fresh `numpy.random.Generator` seeded with `seed` for the caller's own use.
+    """
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    import sys
+
+    if "keras" in sys.modules or "tensorflow" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+    return np.random.default_rng(seed)
+
+
+def set_plot_style():
+    """Apply the book's matplotlib defaults (`PLOT_STYLE`)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(PLOT_STYLE)
+
+
+def setup(seed=DEFAULT_SEED, *, keras=True, colab=None):
+    """Prepare a chapter: quiet TensorFlow, import Keras (if asked), seed everything, style plots.
+
+    In Colab (`colab=True`, or detected when None) it also installs the few packages Colab lacks;
+    it never touches TensorFlow, Keras or ipywidgets. Returns a seeded `numpy.random.Generator`.
+    """
+    from . import colab as _colab
+
+    quiet_tensorflow()
+    if colab is None:
+        colab = _colab.in_colab()
+    if colab:
+        _colab.install_missing()
+    if keras:
+        import keras as _keras  # noqa: F401  (imported so its seed is set below)
+    set_plot_style()
+    return seed_everything(seed)

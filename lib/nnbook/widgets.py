@@ -1,0 +1,248 @@
+"""Sliders that work live in Jupyter/Colab and on the static site.
+
+`interact(draw, name=Slider(...), ...)` returns a view whose output carries two representations:
+
+* the live ipywidgets view (`application/vnd.jupyter.widget-view+json`; ipywidgets 7.7 and 8.x),
+  which a running kernel redraws as the reader moves a slider, and
+* a self-contained `text/html` fallback: frames precomputed when the cell runs (at most
+  `max_frames` of them) and a few lines of JavaScript that swap frames as the slider moves.
+
+Jupyter and Colab show the live view; the book's HTML build prefers `text/html`
+(`nb_mime_priority_overrides` in `_config.yml`), so the static site needs no kernel.
+
+`draw(**values)` must return a matplotlib `Figure` (shown as a PNG) or a string of HTML.
+"""
+
+import base64
+import hashlib
+import html
+import io
+import itertools
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_MAX_FRAMES = 30
+STATIC_DPI = 72
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A slider over `start, start + step, ..., stop` starting at `value` (default: midpoint)."""
+
+    start: float
+    stop: float
+    step: float
+    value: float = None
+    label: str = None
+    fmt: str = "{:.3g}"
+
+    def __post_init__(self):
+        for field in ("start", "stop", "step"):
+            v = getattr(self, field)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+                raise TypeError(f"Slider {field} must be a number, got {type(v).__name__}")
+            if not math.isfinite(v):
+                raise ValueError(f"Slider {field} must be finite, got {v}")
+        if self.step <= 0:
+            raise ValueError(f"Slider step must be > 0, got {self.step}")
+        if self.stop <= self.start:
+            raise ValueError(f"Slider needs start < stop, got start={self.start}, stop={self.stop}")
+        if self.value is not None and not self.start <= self.value <= self.stop:
+            raise ValueError(
+                f"Slider value must lie in [{self.start}, {self.stop}], got {self.value}"
+            )
+
+    @property
+    def is_int(self):
+        return all(float(v).is_integer() for v in (self.start, self.stop, self.step))
+
+    def values(self):
+        """Every value the live slider can take, as a 1-D array."""
+        n = int(math.floor((self.stop - self.start) / self.step + 1e-9)) + 1
+        v = self.start + self.step * np.arange(n)
+        return v.astype(int) if self.is_int else np.round(v, 12)
+
+    def initial(self):
+        """The starting value, snapped to the grid."""
+        grid = self.values()
+        target = (self.start + self.stop) / 2 if self.value is None else self.value
+        return grid[int(np.argmin(np.abs(grid - target)))]
+
+
+def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
+    """Choose the values precomputed for the static site: at most `max_frames` combinations.
+
+    Returns one 1-D array per slider. Each keeps its initial value and is thinned evenly,
+    the slider with the most values first, until the product of the lengths fits the cap.
+    """
+    if not isinstance(max_frames, int) or isinstance(max_frames, bool) or max_frames < 2:
+        raise ValueError(f"max_frames must be an integer >= 2, got {max_frames!r}")
+    if 2 ** len(sliders) > max_frames:
+        raise ValueError(
+            f"{len(sliders)} sliders need at least {2 ** len(sliders)} frames, "
+            f"but max_frames={max_frames}"
+        )
+    counts = [len(s.values()) for s in sliders]
+    while math.prod(counts) > max_frames:
+        i = int(np.argmax(counts))
+        counts[i] = max(2, counts[i] - max(1, counts[i] // 4))
+    grids = []
+    for s, n in zip(sliders, counts):
+        full = s.values()
+        picks = set(np.round(np.linspace(0, len(full) - 1, n)).astype(int).tolist())
+        init_idx = int(np.argmin(np.abs(full - s.initial())))
+        if init_idx not in picks:  # swap the nearest pick for the initial value
+            picks.remove(min(picks, key=lambda k: abs(k - init_idx)))
+            picks.add(init_idx)
+        grids.append(full[sorted(picks)])
+    return grids
+
+
+def render_frame(result):
+    """Turn what `draw` returned into an HTML snippet: a Figure becomes a PNG `<img>`."""
+    if isinstance(result, str):
+        return result
+    savefig = getattr(result, "savefig", None)
+    if savefig is None:
+        raise TypeError(
+            f"draw() must return a matplotlib Figure or an HTML string, got {type(result).__name__}"
+        )
+    buf = io.BytesIO()
+    savefig(buf, format="png", dpi=STATIC_DPI, bbox_inches="tight")
+    _close(result)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="figure" style="max-width:100%">'
+
+
+def _close(fig):
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+_SCRIPT = """
+(function () {
+  var root = document.getElementById("%(id)s");
+  var frames = JSON.parse(root.querySelector("script.nnbook-frames").textContent);
+  var inputs = root.querySelectorAll("input.nnbook-range");
+  var view = root.querySelector(".nnbook-frame");
+  function update() {
+    var k = 0;
+    inputs.forEach(function (el) {
+      var labels = JSON.parse(el.dataset.labels);
+      k = k * labels.length + Number(el.value);
+      el.parentNode.querySelector("output").textContent = labels[Number(el.value)];
+    });
+    view.innerHTML = frames[k];
+  }
+  inputs.forEach(function (el) { el.addEventListener("input", update); });
+})();
+"""
+
+
+def static_html(draw, names, sliders, grids):
+    """The self-contained HTML/JS fallback: every frame of `grids`, and range inputs to pick one."""
+    frames, labels = [], []
+    for combo in itertools.product(*grids):
+        frames.append(render_frame(draw(**{n: _py(v) for n, v in zip(names, combo)})))
+    digest = hashlib.sha1("".join(frames).encode()).hexdigest()[:12]
+    uid = f"nnbook-slider-{digest}"
+    controls = []
+    for name, s, grid in zip(names, sliders, grids):
+        labels = [s.fmt.format(_py(v)) for v in grid]
+        start = int(np.argmin(np.abs(grid - s.initial())))
+        controls.append(
+            '<label style="display:block;margin:2px 0">'
+            f'<span style="display:inline-block;min-width:9em">{html.escape(s.label or name)}</span> '
+            f'<input type="range" class="nnbook-range" name="{html.escape(name)}" min="0" '
+            f'max="{len(grid) - 1}" step="1" value="{start}" '
+            f"data-labels='{html.escape(json.dumps(labels), quote=True)}' "
+            'style="vertical-align:middle;width:14em"> '
+            f"<output>{html.escape(labels[start])}</output></label>"
+        )
+    starts = [int(np.argmin(np.abs(g - s.initial()))) for s, g in zip(sliders, grids)]
+    first = int(np.ravel_multi_index(starts, [len(g) for g in grids]))
+    frames_json = json.dumps(frames).replace("</", "<\\/")
+    return (
+        f'<div class="nnbook-slider" id="{uid}">'
+        f'<div class="nnbook-controls">{"".join(controls)}</div>'
+        f'<div class="nnbook-frame">{frames[first]}</div>'
+        f'<script type="application/json" class="nnbook-frames">{frames_json}</script>'
+        f"<script>{_SCRIPT % {'id': uid}}</script>"
+        f'<p class="nnbook-note" style="font-size:80%;color:#666">Static preview: '
+        f"{len(frames)} precomputed frames. Run the notebook for the full slider.</p>"
+        "</div>"
+    )
+
+
+def _py(v):
+    """A NumPy scalar as a plain Python int or float."""
+    return v.item() if hasattr(v, "item") else v
+
+
+class SliderView:
+    """What `interact` returns; Jupyter displays it through `_repr_mimebundle_`."""
+
+    def __init__(self, draw, sliders, max_frames):
+        self.draw = draw
+        self.names = list(sliders)
+        self.sliders = list(sliders.values())
+        self.grids = frame_grid(self.sliders, max_frames)
+        self.html = static_html(draw, self.names, self.sliders, self.grids)
+        self.widget = None
+
+    def build_widget(self):
+        """The live ipywidgets view: one slider per parameter and an output area."""
+        import ipywidgets as w
+
+        controls = {}
+        for name, s in zip(self.names, self.sliders):
+            cls = w.IntSlider if s.is_int else w.FloatSlider
+            controls[name] = cls(
+                min=_py(s.start), max=_py(s.stop), step=_py(s.step), value=_py(s.initial()),
+                description=s.label or name, continuous_update=False,
+                style={"description_width": "initial"},
+            )
+        out = w.interactive_output(self._show, controls)
+        self.widget = w.VBox([*controls.values(), out])
+        return self.widget
+
+    def _show(self, **values):
+        from IPython.display import HTML, display
+
+        result = self.draw(**values)
+        if isinstance(result, str):
+            display(HTML(result))
+        else:
+            display(result)
+            _close(result)
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        widget = self.widget or self.build_widget()
+        return {
+            "application/vnd.jupyter.widget-view+json": {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": widget.model_id,
+            },
+            "text/html": self.html,
+            "text/plain": f"<slider view: {', '.join(self.names)}>",
+        }
+
+
+def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, **sliders):
+    """Show `draw(**values)` under one slider per keyword; see the module docstring.
+
+    Example: `interact(plot_boundary, w=Slider(-2, 2, 0.25, value=1), b=Slider(-1, 1, 0.5))`.
+    """
+    if not callable(draw):
+        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    if not sliders:
+        raise ValueError("interact needs at least one slider keyword, e.g. w=Slider(0, 1, 0.1)")
+    for name, s in sliders.items():
+        if not isinstance(s, Slider):
+            raise TypeError(f"slider {name!r} must be a nnbook.widgets.Slider, got {type(s).__name__}")
+    return SliderView(draw, sliders, max_frames)
