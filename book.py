@@ -39,6 +39,9 @@ def python_in_venv():
         run([py, "-m", "pip", "install", "-q", "--upgrade", "pip"])
         run([py, "-m", "pip", "install", "-q", "-r", ROOT / "requirements-dev.txt",
              "-c", ROOT / "constraints.txt", "-e", ROOT])
+        # Colab ships ipywidgets 7.7.1: the widget tests also run against it, from a side folder.
+        run([py, "-m", "pip", "install", "-q", "--no-deps", "--upgrade", "--target",
+             env_dir / "ipywidgets7", "ipywidgets==7.7.1", "ipython_genutils==0.2.0"])
         stamp.write_text(digest)
     return py
 
