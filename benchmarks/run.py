@@ -1,0 +1,153 @@
+"""Benchmarks: each chapter's wall time in a fresh kernel, and NumPy-vs-Keras speed ratios.
+
+    python3 book.py bench                 # everything -> benchmarks/RESULTS.md
+    python3 book.py bench --skip-chapters # only the NumPy-vs-Keras ratios
+
+Each ratio is measured in one run, NumPy and Keras alternating, best of several repeats;
+ratio = NumPy time / Keras time (below 1: the scratch code is faster).
+"""
+
+import os
+import platform
+import sys
+import time
+import timeit
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+CHAPTER_BUDGET_S = 30.0
+
+
+def machine():
+    """A few lines describing this machine and the library versions."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 2**20:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    import keras
+    import tensorflow as tf
+    from threadpoolctl import threadpool_info
+
+    blas = ", ".join(sorted({f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)"
+                             for i in threadpool_info() if i["user_api"] == "blas"}))
+    return [
+        f"{cpu}, {os.cpu_count()} logical cores{mem}, {platform.system()} {platform.machine()}",
+        f"Python {platform.python_version()}, NumPy {np.__version__} (BLAS: {blas or 'n/a'}), "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+    ]
+
+
+def time_chapter(path):
+    """Seconds to execute notebook `path` top to bottom in a fresh kernel (start-up included)."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+                                     resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def best_of(fn, repeat=7):
+    """Best wall time of `fn()` over `repeat` runs, each long enough to be measured (~0.05 s)."""
+    fn()  # warm-up (tracing, caches)
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(1, number // 4)
+    return min(timer.repeat(repeat=repeat, number=number)) / number
+
+
+def pairs():
+    """(name, numpy_fn, keras_fn) to compare; each pair computes the same thing."""
+    import keras
+    import tensorflow as tf
+
+    from nnbook import activations
+
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(1024, 256)).astype(np.float32)
+    zt = tf.constant(z)
+    out = []
+    for name, act in activations.ACTIVATIONS.items():
+        kfn = act.keras()
+
+        def keras_fg(kfn=kfn):
+            with tf.GradientTape() as tape:
+                tape.watch(zt)
+                y = kfn(zt)
+            return y.numpy(), tape.gradient(y, zt).numpy()
+
+        def numpy_fg(act=act):
+            return act.f(z), act.df(z)
+
+        out.append((f"{name}: value + derivative, (1024, 256) float32", numpy_fg, keras_fg))
+    s = rng.normal(size=(1024, 10)).astype(np.float32)
+    out.append(("softmax, (1024, 10) float32", lambda: activations.softmax(s),
+                lambda: keras.activations.softmax(tf.constant(s)).numpy()))
+    out.extend(extra_pairs(rng))
+    return out
+
+
+def extra_pairs(rng):
+    """Pairs for the chapter modules (neuron, perceptron) when they are present."""
+    found = []
+    try:
+        from nnbook import neuron
+    except ImportError:
+        neuron = None
+    if neuron is not None:
+        params = neuron.init_params([64, 32, 10], rng)
+        acts = ["relu", "softmax"]
+        model = neuron.to_keras(params, acts)
+        x = rng.normal(size=(898, 64))
+        found.append(("MLP 64-32-10 forward, 898 digits (float64 vs Keras float32)",
+                      lambda: neuron.forward(x, params, acts)[0],
+                      lambda: model(x.astype(np.float32), training=False).numpy()))
+    return found
+
+
+def main(args):
+    lines = ["# Benchmark results", "",
+             "Made by `python3 book.py bench` (`benchmarks/run.py`). Machine:", ""]
+    lines += [f"- {m}" for m in machine()] + [""]
+    if "--skip-chapters" not in args:
+        from nnbook import book
+
+        lines += ["## Chapters: wall time in a fresh kernel (imports and kernel start included)", "",
+                  "| chapter | seconds | budget |", "|---|---:|---|"]
+        for nb in book.chapters():
+            seconds = time_chapter(nb)
+            verdict = "ok" if seconds <= CHAPTER_BUDGET_S else f"OVER {CHAPTER_BUDGET_S:.0f} s"
+            lines.append(f"| {nb.stem} | {seconds:.1f} | {verdict} |")
+            print(lines[-1], flush=True)
+        lines.append("")
+    lines += ["## NumPy from scratch vs Keras (TensorFlow backend, eager)", "",
+              "Best of 7 repeats each, measured in one run. Ratio = NumPy / Keras.", "",
+              "| what | NumPy (ms) | Keras (ms) | ratio |", "|---|---:|---:|---:|"]
+    for name, np_fn, k_fn in pairs():
+        t_np, t_k = best_of(np_fn), best_of(k_fn)
+        lines.append(f"| {name} | {t_np * 1e3:.3f} | {t_k * 1e3:.3f} | {t_np / t_k:.2f} |")
+        print(lines[-1], flush=True)
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    main(sys.argv[1:])
