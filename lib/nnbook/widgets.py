@@ -101,8 +101,8 @@ def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
     return grids
 
 
-def render_frame(result):
-    """Turn what `draw` returned into an HTML snippet: a Figure becomes a PNG `<img>`."""
+def render_frame(result, alt="figure"):
+    """Turn what `draw` returned into an HTML snippet: a Figure becomes a PNG `<img alt=...>`."""
     if isinstance(result, str):
         return result
     savefig = getattr(result, "savefig", None)
@@ -114,7 +114,8 @@ def render_frame(result):
     savefig(buf, format="png", dpi=STATIC_DPI, bbox_inches="tight")
     _close(result)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="figure" style="max-width:100%">'
+    return (f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" '
+            'style="max-width:100%">')
 
 
 def _close(fig):
@@ -143,11 +144,14 @@ _SCRIPT = """
 """
 
 
-def static_html(draw, names, sliders, grids):
+def static_html(draw, names, sliders, grids, alt="figure"):
     """The self-contained HTML/JS fallback: every frame of `grids`, and range inputs to pick one."""
-    frames, labels = [], []
+    frames = []
     for combo in itertools.product(*grids):
-        frames.append(render_frame(draw(**{n: _py(v) for n, v in zip(names, combo)})))
+        values = {n: _py(v) for n, v in zip(names, combo)}
+        where = ", ".join(f"{s.label or n} = {s.fmt.format(v)}"
+                          for (n, v), s in zip(values.items(), sliders))
+        frames.append(render_frame(draw(**values), alt=f"{alt} ({where})"))
     digest = hashlib.sha1("".join(frames).encode()).hexdigest()[:12]
     uid = f"nnbook-slider-{digest}"
     controls = []
@@ -186,12 +190,12 @@ def _py(v):
 class SliderView:
     """What `interact` returns; Jupyter displays it through `_repr_mimebundle_`."""
 
-    def __init__(self, draw, sliders, max_frames):
+    def __init__(self, draw, sliders, max_frames, alt="figure"):
         self.draw = draw
         self.names = list(sliders)
         self.sliders = list(sliders.values())
         self.grids = frame_grid(self.sliders, max_frames)
-        self.html = static_html(draw, self.names, self.sliders, self.grids)
+        self.html = static_html(draw, self.names, self.sliders, self.grids, alt)
         self.widget = None
 
     def build_widget(self):
@@ -233,9 +237,10 @@ class SliderView:
         }
 
 
-def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, **sliders):
+def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, alt="figure", **sliders):
     """Show `draw(**values)` under one slider per keyword; see the module docstring.
 
+    `alt` describes the figure for screen readers (each static frame adds its slider values).
     Example: `interact(plot_boundary, w=Slider(-2, 2, 0.25, value=1), b=Slider(-1, 1, 0.5))`.
     """
     if not callable(draw):
@@ -245,4 +250,4 @@ def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, **sliders):
     for name, s in sliders.items():
         if not isinstance(s, Slider):
             raise TypeError(f"slider {name!r} must be a nnbook.widgets.Slider, got {type(s).__name__}")
-    return SliderView(draw, sliders, max_frames)
+    return SliderView(draw, sliders, max_frames, alt)
