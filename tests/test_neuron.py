@@ -220,7 +220,7 @@ def test_neuron_bad_input():
         nn.neuron([1.0, np.nan], [1.0, 2.0], 0.0)
     with pytest.raises(ValueError, match="unknown activation 'relux'.*sigmoid"):
         nn.neuron([1.0], [1.0], 0.0, "relux")
-    with pytest.raises(ValueError, match="single neuron"):
+    with pytest.raises(ValueError, match="one neuron cannot"):
         nn.neuron([1.0], [1.0], 0.0, "softmax")
     with pytest.raises(TypeError, match="name"):
         nn.neuron([1.0], [1.0], 0.0, 3)
@@ -261,7 +261,8 @@ def test_forward_bad_input():
         nn.forward(x, p[0][0], ["relu"])
     with pytest.raises(TypeError, match=r"layer 1 of params must be a \(W, b\) pair"):
         nn.forward(x, [p[0][0]], ["relu"])
-    with pytest.raises(ValueError, match=r"layer 1: W has shape \(3, 4\).*b must have shape \(4,\), got \(3,\)"):
+    msg = r"layer 1: W has shape \(3, 4\).*b must have shape \(4,\), got \(3,\)"
+    with pytest.raises(ValueError, match=msg):
         nn.forward(x, [(p[0][0], np.zeros(3))], ["relu"])
 
 
