@@ -71,3 +71,20 @@ def test_bad_calls(square):
 def test_duplicate_registration_is_refused(square):
     with pytest.raises(ValueError, match="twice"):
         exercise(square, cases=lambda: [], hint="")(lambda x: x)
+
+
+def test_tuple_results_and_unprintable_answers():
+    exid = "test.pair"
+    exercises._REGISTRY.pop(exid, None)
+    exercise(exid, cases=lambda: [((np.array([1.0, 2.0]), 3.0), {})], hint="Return (x + b, b).")(
+        lambda x, b: (x + b, b))
+    try:
+        assert check(exid, lambda x, b: (x + b, b), quiet=True)
+        wrong = check(exid, lambda x, b: (x - b, b), quiet=True)
+        assert not wrong and "expected: ([4. 5.], 3.)" in wrong.message
+        assert not check(exid, lambda x, b: (x + b,), quiet=True)
+        assert not check(exid, lambda x, b: x + b, quiet=True)
+        odd = check(exid, lambda x, b: {"x": x}, quiet=True)
+        assert not odd and "{'x'" in odd.message
+    finally:
+        exercises._REGISTRY.pop(exid, None)

@@ -82,6 +82,9 @@ def _same(expected, got, ex):
         return bool(ex.compare(expected, got))
     if got is None:
         return expected is None
+    if isinstance(expected, (tuple, list)):  # several results: compare them one by one
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(_same(e, g, ex) for e, g in zip(expected, got)))
     try:
         e = np.asarray(expected)
         g = np.asarray(got)
@@ -95,7 +98,13 @@ def _same(expected, got, ex):
 
 
 def _short(x):
-    text = np.array2string(np.asarray(x), precision=4, threshold=8) if x is not None else "None"
+    if isinstance(x, (tuple, list)):
+        text = "(" + ", ".join(_short(v) for v in x) + ")"
+    else:
+        try:
+            text = np.array2string(np.asarray(x), precision=4, threshold=8)
+        except (ValueError, TypeError):  # not array-like: show it as Python would
+            text = repr(x)
     return text if len(text) < 200 else text[:200] + "..."
 
 
