@@ -4,26 +4,31 @@ Every function takes an array `z` of any shape (float32 stays float32, anything 
 float64) and returns an array of the same shape; `*_grad` returns the elementwise derivative
 d f(z) / dz. `softmax` works along `axis` and has a Jacobian instead of an elementwise derivative.
 All are finite for inputs as large as +-1e4 (sigmoid and softmax never exponentiate a positive).
+
+For deep stacks of dense layers: `stack_gradients` (NumPy) and `keras_stack_gradients` (Keras and
+`tf.GradientTape`) measure the gradient norm of every layer; `dead_units` / `dead_fraction` find
+ReLU units that no example of a batch switches on.
 """
 
 import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.special import erf
+from scipy.special import erfc
 
 LEAKY_SLOPE = 0.2  # keras.activations.leaky_relu's default negative_slope
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
 def as_float_array(z, name="z"):
-    """`z` as a float array (float32 kept, else float64); rejects non-numeric or non-finite input."""
+    """`z` as a float array (float32 kept, else float64); rejects non-numeric, non-finite input."""
     arr = np.asarray(z)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {int(np.sum(~np.isfinite(arr)))} NaN/inf entries")
+        bad = int(np.sum(~np.isfinite(arr)))
+        raise ValueError(f"{name} must be finite, got {bad} NaN/inf entries")
     return arr
 
 
@@ -56,9 +61,13 @@ def sigmoid(z):
 
 
 def sigmoid_grad(z):
-    """sigma'(z) = sigma(z) (1 - sigma(z)); at most 1/4, at z = 0."""
-    s = sigmoid(z)
-    return s * (1.0 - s)
+    """sigma'(z) = sigma(z) (1 - sigma(z)) = e^-|z| / (1 + e^-|z|)^2; at most 1/4, at z = 0.
+
+    The second form keeps full relative precision in the tails, where 1 - sigma(z) rounds to 0.
+    """
+    z = as_float_array(z)
+    e = np.exp(-np.abs(z))  # always in (0, 1]
+    return e / (1.0 + e) ** 2
 
 
 def tanh(z):
@@ -67,9 +76,13 @@ def tanh(z):
 
 
 def tanh_grad(z):
-    """tanh'(z) = 1 - tanh(z)^2; at most 1, at z = 0."""
-    t = tanh(z)
-    return 1.0 - t * t
+    """tanh'(z) = 1 - tanh(z)^2 = 4 e^-2|z| / (1 + e^-2|z|)^2; at most 1, at z = 0.
+
+    The second form keeps full relative precision in the tails, where tanh(z)^2 rounds to 1.
+    """
+    z = as_float_array(z)
+    e = np.exp(-2.0 * np.abs(z))  # always in (0, 1]
+    return 4.0 * e / (1.0 + e) ** 2
 
 
 def relu(z):
@@ -96,27 +109,36 @@ def leaky_relu_grad(z, slope=LEAKY_SLOPE):
     return np.where(z > 0, 1.0, slope).astype(z.dtype)
 
 
+def _sigmoid_and_grad(v):
+    """sigma(v) and sigma'(v) for an already validated array `v` (no checks; v may be +-inf)."""
+    e = np.exp(-np.abs(v))
+    return np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), e / (1.0 + e) ** 2
+
+
 def gelu(z, approximate=False):
     """GELU(z) = z * Phi(z), Phi the standard normal CDF (Hendrycks & Gimpel, 2016).
 
-    `approximate=True` uses 0.5 z (1 + tanh(sqrt(2/pi) (z + 0.044715 z^3))), Keras's default.
+    Phi(z) = erfc(-z / sqrt 2) / 2, which keeps full relative precision for z << 0 (where
+    1 + erf(z / sqrt 2) would cancel). `approximate=True` uses Keras's default tanh form
+    0.5 z (1 + tanh(u)), u = sqrt(2/pi) (z + 0.044715 z^3), computed as z sigma(2u) (the same
+    number, without the cancellation of 1 + tanh(u) for u << 0).
     """
     z = as_float_array(z)
     if approximate:
         u = _SQRT_2_OVER_PI * (z + 0.044715 * z**3)
-        return (0.5 * z * (1.0 + np.tanh(u))).astype(z.dtype)
-    return (0.5 * z * (1.0 + erf(z / math.sqrt(2.0)))).astype(z.dtype)
+        return (z * _sigmoid_and_grad(2.0 * u)[0]).astype(z.dtype)
+    return (0.5 * z * erfc(-z / math.sqrt(2.0))).astype(z.dtype)
 
 
 def gelu_grad(z, approximate=False):
     """d GELU / dz: Phi(z) + z phi(z) (exact), or the derivative of the tanh form."""
     z = as_float_array(z)
-    if approximate:
+    if approximate:  # d/dz [z sigma(2u)] = sigma(2u) + 2 z sigma'(2u) du/dz
         u = _SQRT_2_OVER_PI * (z + 0.044715 * z**3)
-        t = np.tanh(u)
         du = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
-        return (0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du).astype(z.dtype)
-    cdf = 0.5 * (1.0 + erf(z / math.sqrt(2.0)))
+        s, ds = _sigmoid_and_grad(2.0 * u)
+        return (s + 2.0 * z * ds * du).astype(z.dtype)
+    cdf = 0.5 * erfc(-z / math.sqrt(2.0))
     pdf = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     return (cdf + z * pdf).astype(z.dtype)
 
@@ -175,3 +197,113 @@ def get(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return ACTIVATIONS[name]
+
+
+# --- Deep stacks: how gradients shrink or grow layer by layer, and dead ReLUs ---------------------
+
+
+def _check_stack(x, weights, biases):
+    """Validate a stack of dense layers; returns `(x, Ws, bs)` as arrays of one float dtype.
+
+    float32 only if `x` and every weight (and bias) is float32, else float64. Without biases,
+    `bs` holds zeros.
+    """
+    x_arr = as_float_array(x, "x")
+    if x_arr.ndim != 2 or x_arr.shape[0] == 0:
+        raise ValueError(f"x must be a non-empty 2-D array (n, d_0), got shape {x_arr.shape}")
+    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights must be a list of 2-D arrays, got {type(weights).__name__}")
+    if len(weights) == 0:
+        raise ValueError("weights must hold at least one layer, got an empty list")
+    if biases is not None:
+        if isinstance(biases, np.ndarray) or not isinstance(biases, (list, tuple)):
+            raise TypeError(
+                f"biases must be None or a list of 1-D arrays, got {type(biases).__name__}")
+        if len(biases) != len(weights):
+            raise ValueError(
+                f"need one bias per layer: {len(weights)} weights, got {len(biases)} biases")
+    Ws = [as_float_array(W, f"weights[{k}]") for k, W in enumerate(weights)]
+    bs = [None] * len(Ws) if biases is None else [
+        as_float_array(b, f"biases[{k}]") for k, b in enumerate(biases)]
+    d = x_arr.shape[1]
+    for k, (W, b) in enumerate(zip(Ws, bs)):
+        if W.ndim != 2 or W.shape[0] != d:
+            raise ValueError(
+                f"weights[{k}] must have shape ({d}, d_{k + 1}) to follow the previous layer, "
+                f"got {W.shape}"
+            )
+        if b is not None and b.shape != (W.shape[1],):
+            raise ValueError(f"biases[{k}] must have shape ({W.shape[1]},), got {b.shape}")
+        d = W.shape[1]
+    arrays = [x_arr, *Ws, *(b for b in bs if b is not None)]
+    dtype = np.float32 if all(a.dtype == np.float32 for a in arrays) else np.float64
+    Ws = [W.astype(dtype, copy=False) for W in Ws]
+    bs = [np.zeros(W.shape[1], dtype) if b is None else b.astype(dtype, copy=False)
+          for W, b in zip(Ws, bs)]
+    return x_arr.astype(dtype, copy=False), Ws, bs
+
+
+def stack_gradients(x, weights, activation, biases=None):
+    """Gradient norm of every layer of a deep stack of dense layers: the vanishing-gradient probe.
+
+    x: (n, d_0); weights: L arrays W_l: (d_{l-1}, d_l); biases: None or L arrays b_l: (d_l,).
+    Forward: a_0 = x, z_l = a_{l-1} W_l + b_l, a_l = f(z_l) for every layer (same activation f).
+    Objective J = sum(a_L) / n: each output unit of each example sends back a gradient of 1.
+    Backward: delta_L = f'(z_L) / n, dJ/dW_l = a_{l-1}^T delta_l,
+    delta_{l-1} = (delta_l W_l^T) * f'(z_{l-1}).
+    Returns (L,): the Frobenius norms ||dJ/dW_l||, first layer first.
+    """
+    act = get(activation)
+    x, Ws, bs = _check_stack(x, weights, biases)
+    a, inputs, zs = x, [], []
+    for W, b in zip(Ws, bs):
+        inputs.append(a)
+        zs.append(a @ W + b)
+        a = act.f(zs[-1])
+    delta = act.df(zs[-1]) / x.shape[0]
+    norms = np.empty(len(Ws), dtype=x.dtype)
+    for k in range(len(Ws) - 1, -1, -1):
+        norms[k] = np.linalg.norm(inputs[k].T @ delta)
+        if k > 0:
+            delta = (delta @ Ws[k].T) * act.df(zs[k - 1])
+    return norms
+
+
+def keras_stack_gradients(x, weights, activation, biases=None):
+    """The Keras twin of `stack_gradients`: `Dense` layers holding the same weights, and
+    `tf.GradientTape` for the gradient of J = sum(output) / n. Same arguments, same (L,) result.
+    """
+    import keras
+    import tensorflow as tf
+
+    act = get(activation)
+    x, Ws, bs = _check_stack(x, weights, biases)
+    dtype = x.dtype.name
+    use_bias = biases is not None
+    layers = [keras.layers.Dense(W.shape[1], activation=act.keras(), use_bias=use_bias,
+                                 dtype=dtype) for W in Ws]
+    model = keras.Sequential([keras.Input(shape=(x.shape[1],), dtype=dtype), *layers])
+    for layer, W, b in zip(layers, Ws, bs):
+        layer.set_weights([W, b] if use_bias else [W])
+    with tf.GradientTape() as tape:
+        J = keras.ops.sum(model(tf.constant(x))) / x.shape[0]
+    grads = tape.gradient(J, [layer.kernel for layer in layers])
+    return np.array([np.linalg.norm(np.asarray(g)) for g in grads], dtype=x.dtype)
+
+
+def dead_units(z):
+    """Which ReLU units are dead on a batch. z: (n, units) pre-activations -> (units,) bool.
+
+    A unit is dead on the batch when z <= 0 for every example: its ReLU outputs 0 and passes
+    back a gradient of exactly 0, so gradient descent cannot move its incoming weights.
+    """
+    z = as_float_array(z)
+    if z.ndim != 2 or z.shape[0] == 0:
+        raise ValueError(
+            f"z must be a non-empty 2-D array (n examples, units), got shape {z.shape}")
+    return np.all(z <= 0, axis=0)
+
+
+def dead_fraction(z):
+    """The fraction of ReLU units dead on a batch (see `dead_units`). z: (n, units) -> float."""
+    return float(np.mean(dead_units(z)))
