@@ -92,6 +92,18 @@ class Loss:
         return f"{type(self).__name__}({args})"
 
 
+class _FromLogits:
+    """Mixin for the cross-entropies: `from_logits` says whether y_pred holds logits or probabilities."""
+
+    def __init__(self, from_logits=False):
+        if not isinstance(from_logits, bool):
+            raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+        self.from_logits = from_logits
+
+    def _kwargs(self):
+        return {"from_logits": self.from_logits}
+
+
 class _Elementwise(Loss):
     """A loss l(t, p) per entry, averaged over all entries: L = mean(l), dL/dp = l'(t, p) / size."""
 
@@ -149,7 +161,7 @@ class Huber(_Elementwise):
         return np.clip(y_pred - y_true, -self.delta, self.delta) / y_pred.size
 
 
-class BinaryCrossentropy(_Elementwise):
+class BinaryCrossentropy(_FromLogits, _Elementwise):
     """l = -(t log p + (1 - t) log(1 - p)) per entry, t in [0, 1].
 
     Probabilities (`from_logits=False`): p clipped to [EPSILON, 1 - EPSILON];
@@ -159,14 +171,6 @@ class BinaryCrossentropy(_Elementwise):
     """
 
     name, keras_name = "binary_crossentropy", "BinaryCrossentropy"
-
-    def __init__(self, from_logits=False):
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
-        self.from_logits = from_logits
-
-    def _kwargs(self):
-        return {"from_logits": self.from_logits}
 
     def _check(self, y_true, y_pred):
         y_true, y_pred = super()._check(y_true, y_pred)
@@ -190,7 +194,7 @@ class BinaryCrossentropy(_Elementwise):
         return np.where(inside, (1 - y_true) / (1 - p) - y_true / p, 0) / y_pred.size
 
 
-class CategoricalCrossentropy(Loss):
+class CategoricalCrossentropy(_FromLogits, Loss):
     """l = -sum_c t_c log p_c over the class axis (the last), averaged over the rest;
     y_true: one-hot (or probability) rows of y_pred's shape (..., k).
 
@@ -202,14 +206,6 @@ class CategoricalCrossentropy(Loss):
     """
 
     name, keras_name = "categorical_crossentropy", "CategoricalCrossentropy"
-
-    def __init__(self, from_logits=False):
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
-        self.from_logits = from_logits
-
-    def _kwargs(self):
-        return {"from_logits": self.from_logits}
 
     def _check(self, y_true, y_pred):
         y_pred = _check_pred(y_pred)
@@ -246,7 +242,7 @@ class CategoricalCrossentropy(Loss):
         return (g - np.sum(g * q, axis=-1, keepdims=True)) / (s * rows)
 
 
-class SparseCategoricalCrossentropy(Loss):
+class SparseCategoricalCrossentropy(_FromLogits, Loss):
     """Categorical cross-entropy with integer class labels: l = -log p_y.
     y_pred: (..., k); y_true: (...) or (..., 1), integers in [0, k).
 
@@ -257,14 +253,6 @@ class SparseCategoricalCrossentropy(Loss):
     """
 
     name, keras_name = "sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"
-
-    def __init__(self, from_logits=False):
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
-        self.from_logits = from_logits
-
-    def _kwargs(self):
-        return {"from_logits": self.from_logits}
 
     def _check(self, y_true, y_pred):
         """Returns (labels as intp (rows,), y_pred as (rows, k))."""
