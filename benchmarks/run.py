@@ -174,6 +174,22 @@ def engine_pairs(rng):
     return found
 
 
+NOTES = """## Reading the ratios
+
+- **Elementwise activations** (sigmoid, leaky ReLU, GELU) are where NumPy loses: TensorFlow runs
+  one fused kernel per op on both cores, while the NumPy versions take several single-threaded
+  passes (the sign split that keeps sigmoid finite at -1e4, the input check for NaN/inf, `np.where`).
+  Cheap ones (linear, ReLU, softmax over 10 classes) are faster in NumPy, where TensorFlow's
+  per-call overhead dominates.
+- **Layers and models**: at the book's sizes every call is small, and Keras's per-call overhead
+  (eager dispatch, the tape, `fit`'s callbacks and data adapter) costs more than the arithmetic. So
+  the NumPy engine is faster for the chapters' models (Dense forward+backward, an MLP training
+  epoch); the gap closes as the matrices grow (1024x1024), where both are BLAS-bound.
+- Training steps in the NumPy engine run BLAS on one thread (`nnbook.model`): on a 2-core machine
+  that is also running Jupyter, two BLAS threads per small product were measured 10-40x slower.
+"""
+
+
 def main(args):
     lines = ["# Benchmark results", "",
              "Made by `python3 book.py bench` (`benchmarks/run.py`). Machine:", ""]
@@ -196,6 +212,7 @@ def main(args):
         t_np, t_k = best_of(np_fn), best_of(k_fn)
         lines.append(f"| {name} | {t_np * 1e3:.3f} | {t_k * 1e3:.3f} | {t_np / t_k:.2f} |")
         print(lines[-1], flush=True)
+    lines += ["", NOTES]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 
