@@ -2,6 +2,8 @@
 
 import os
 import random
+import subprocess
+import sys
 
 import keras
 import matplotlib as mpl
@@ -34,3 +36,23 @@ def test_setup_quiets_tensorflow_and_styles_plots():
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):
         env.seed_everything(seed)
+
+
+def test_setup_hides_tensorflows_start_up_lines():
+    code = "import nnbook; nnbook.setup(0); import sys; print('ready', file=sys.stderr)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip() == "ready", out.stderr  # no absl/cudart lines, stderr works after
+
+
+def test_import_errors_still_surface():
+    code = "import nnbook.env as e, builtins\n" \
+           "real = builtins.__import__\n" \
+           "def fail(name, *a, **k):\n" \
+           "    if name == 'keras': raise ImportError('no keras here')\n" \
+           "    return real(name, *a, **k)\n" \
+           "builtins.__import__ = fail\n" \
+           "e.import_keras()"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "no keras here" in out.stderr

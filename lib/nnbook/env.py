@@ -1,8 +1,10 @@
 """One call that prepares a chapter's kernel: seeds, quiet logs, plot defaults."""
 
+import contextlib
 import logging
 import os
 import random
+import sys
 import warnings
 
 import numpy as np
@@ -32,6 +34,34 @@ def quiet_tensorflow():
     warnings.filterwarnings("ignore", module="tensorflow")
 
 
+@contextlib.contextmanager
+def _quiet_fd2():
+    """Send the process's file descriptor 2 to /dev/null for a moment: TensorFlow's C++ code logs
+    a few lines there at import time, before any log-level setting applies."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def import_keras():
+    """Import Keras (TensorFlow backend) without TensorFlow's start-up log lines; returns it."""
+    quiet_tensorflow()
+    if "tensorflow" in sys.modules:
+        import keras
+
+        return keras
+    with _quiet_fd2():
+        import keras
+    return keras
+
+
 def seed_everything(seed=DEFAULT_SEED):
     """Seed Python's `random`, NumPy's global generator and, if imported, Keras/TensorFlow.
 
@@ -43,8 +73,6 @@ def seed_everything(seed=DEFAULT_SEED):
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
-    import sys
-
     if "keras" in sys.modules or "tensorflow" in sys.modules:
         import keras
 
@@ -73,6 +101,6 @@ def setup(seed=DEFAULT_SEED, *, keras=True, colab=None):
     if colab:
         _colab.install_missing()
     if keras:
-        import keras as _keras  # noqa: F401  (imported so its seed is set below)
+        import_keras()  # imported now so that its seed is set below
     set_plot_style()
     return seed_everything(seed)
