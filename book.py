@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The book's one entry point. Needs only Python 3.11+ and git; it sets up everything else.
 
-    python3 book.py site [--serve]   build the site (executes every chapter) into _build/html
+    python3 book.py site [--serve]   build the site from scratch (executes every chapter) into _build/html
     python3 book.py test [ARGS]      run the whole test suite (pytest ARGS)
     python3 book.py bench            time every chapter and NumPy vs Keras -> benchmarks/RESULTS.md
     python3 book.py sync             stamp _config.yml's repository into every chapter's badge/setup cell
@@ -63,7 +63,7 @@ def run(cmd, **kw):
 def site(args):
     py = python_in_venv()
     jb = Path(py).parent / "jupyter-book"
-    run([jb, "build", ".", "--builder", "html", "-W", "-n", "--keep-going"], env=guarded_env())
+    run([jb, "build", ".", "--all", "--builder", "html", "-W", "-n", "--keep-going"], env=guarded_env())
     index = ROOT / "_build" / "html" / "index.html"
     print(f"\nThe site is built: open {index.as_uri()}")
     if "--serve" in args:
