@@ -7,11 +7,11 @@ the computation runs in float64. Activation names are those of `nnbook.activatio
 `"softmax"` (over the last axis) for a layer's output.
 """
 
-import math
 
 import numpy as np
 
 from . import activations as _act
+from . import initializers
 
 SOFTMAX = "softmax"
 
@@ -180,12 +180,9 @@ def init_params(sizes, rng, dtype="float64"):
             raise ValueError(f"every layer width must be a positive integer, got {list(sizes)}")
     if np.dtype(dtype) not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    params = []
-    for d_in, d_out in zip(sizes[:-1], sizes[1:]):
-        r = math.sqrt(6.0 / (d_in + d_out))
-        W = rng.uniform(-r, r, size=(int(d_in), int(d_out))).astype(dtype)
-        params.append((W, np.zeros(int(d_out), dtype=dtype)))
-    return params
+    return [(initializers.glorot_uniform((int(d_in), int(d_out)), rng, dtype),
+             initializers.zeros((int(d_out),), rng, dtype))
+            for d_in, d_out in zip(sizes[:-1], sizes[1:])]
 
 
 def _keras_activation(name):
