@@ -188,6 +188,23 @@ ACTIVATIONS = {
 }
 
 
+#: The name a layer uses for softmax over its last axis (not elementwise, so not in ACTIVATIONS).
+SOFTMAX = "softmax"
+
+
+def names():
+    """Every activation name a layer accepts: the elementwise ones and "softmax"."""
+    return [*ACTIVATIONS, SOFTMAX]
+
+
+def keras_activation(name):
+    """What `keras.layers.Dense(activation=...)` needs to compute activation `name`."""
+    if name == SOFTMAX:
+        return SOFTMAX
+    act = get(name)
+    return act.keras() if act.keras_kwargs else act.keras_name
+
+
 def get(name):
     """The `Activation` called `name` (one of `ACTIVATIONS`)."""
     if isinstance(name, Activation):

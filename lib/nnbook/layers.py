@@ -16,8 +16,8 @@ import numpy as np
 
 from . import activations as _act
 from . import initializers
-from .neuron import SOFTMAX, activation_names
-from .neuron import _keras_activation as keras_activation
+from .activations import SOFTMAX, keras_activation
+from .activations import names as activation_names
 
 LINEAR = "linear"
 

@@ -12,13 +12,8 @@ import numpy as np
 
 from . import activations as _act
 from . import initializers
-
-SOFTMAX = "softmax"
-
-
-def activation_names():
-    """Every activation name `dense` and `forward` accept."""
-    return [*_act.ACTIVATIONS, SOFTMAX]
+from .activations import SOFTMAX, keras_activation
+from .activations import names as activation_names
 
 
 def _activation(name):
@@ -185,14 +180,6 @@ def init_params(sizes, rng, dtype="float64"):
             for d_in, d_out in zip(sizes[:-1], sizes[1:])]
 
 
-def _keras_activation(name):
-    """What `keras.layers.Dense(activation=...)` needs to compute activation `name`."""
-    if name == SOFTMAX:
-        return "softmax"
-    act = _act.get(name)
-    return act.keras() if act.keras_kwargs else act.keras_name
-
-
 def to_keras(params, activations):
     """The Keras twin: a `keras.Sequential` of `Dense` layers holding exactly `params`.
 
@@ -205,7 +192,7 @@ def to_keras(params, activations):
     dtype = "float32" if all_float32 else "float64"
     layers = [keras.Input(shape=(sizes[0],), dtype=dtype)]
     for k, ((W, _), name) in enumerate(zip(params, activations), start=1):
-        layers.append(keras.layers.Dense(np.shape(W)[1], activation=_keras_activation(name),
+        layers.append(keras.layers.Dense(np.shape(W)[1], activation=keras_activation(name),
                                          dtype=dtype, name=f"dense_{k}"))
     model = keras.Sequential(layers)
     for layer, (W, b) in zip(model.layers, params):
