@@ -85,9 +85,9 @@ def bench(args):
 
 def sync(args):
     py = python_in_venv()
-    code = ("from nnbook import book\n"
-            "for nb in book.chapters():\n"
-            "    book.sync_notebook(nb); print('synced', nb.name)")
+    code = ("from tools import nbsync\n"
+            "for nb in nbsync.chapters():\n"
+            "    nbsync.sync_notebook(nb); print('synced', nb.name)")
     run([py, "-c", code])
 
 

@@ -83,13 +83,15 @@ def pairs():
     import keras
     import tensorflow as tf
 
-    from nnbook import activations
+    from nnbook.engine import activations
 
     rng = np.random.default_rng(0)
     z = rng.normal(size=(1024, 256)).astype(np.float32)
     zt = tf.constant(z)
     out = []
     for name, act in activations.ACTIVATIONS.items():
+        if act.df is None:  # softmax: a Jacobian, timed below
+            continue
         kfn = act.keras()
 
         def keras_fg(kfn=kfn):
@@ -110,20 +112,17 @@ def pairs():
 
 
 def extra_pairs(rng):
-    """Pairs for the chapter modules (neuron, perceptron) when they are present."""
+    """Pairs for the chapter modules (neuron)."""
+    from nnbook.lab import neuron
+
     found = []
-    try:
-        from nnbook import neuron
-    except ImportError:
-        neuron = None
-    if neuron is not None:
-        params = neuron.init_params([64, 32, 10], rng)
-        acts = ["relu", "softmax"]
-        model = neuron.to_keras(params, acts)
-        x = rng.normal(size=(898, 64))
-        found.append(("MLP 64-32-10 forward, 898 digits (float64 vs Keras float32)",
-                      lambda: neuron.forward(x, params, acts)[0],
-                      lambda: model(x.astype(np.float32), training=False).numpy()))
+    params = neuron.init_params([64, 32, 10], rng)
+    acts = ["relu", "softmax"]
+    model = neuron.to_keras(params, acts)
+    x = rng.normal(size=(898, 64))
+    found.append(("MLP 64-32-10 forward, 898 digits (float64 vs Keras float32)",
+                  lambda: neuron.forward(x, params, acts)[0],
+                  lambda: model(x.astype(np.float32), training=False).numpy()))
     found.extend(engine_pairs(rng))
     return found
 
@@ -133,11 +132,12 @@ def engine_pairs(rng):
     import keras
     import tensorflow as tf
 
-    from nnbook import data, layers, model
+    from nnbook import data
+    from nnbook.engine import Dense, Sequential
 
     found = []
     for d in (64, 256, 1024):
-        layer = layers.Dense(d, activation="relu")
+        layer = Dense(d, activation="relu")
         layer.build((d,), rng, dtype="float32")
         twin = layer.to_keras()
         x = rng.normal(size=(128, d)).astype(np.float32)
@@ -160,12 +160,15 @@ def engine_pairs(rng):
     ds = data.load("mnist5k")
 
     def numpy_mlp():
-        m = model.Sequential([layers.Dense(256, activation="relu"), layers.Dense(10, activation="softmax")])
+        m = Sequential([Dense(256, activation="relu"), Dense(10, activation="softmax")])
         m.build((784,), seed=0, dtype="float32")
         m.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
         return m
 
     ours, twin = numpy_mlp(), numpy_mlp().to_keras()
+    xb, yb = ds.x_train[:32], ds.y_train[:32]
+    found.append(("MLP 784-256-10 one training step (`train_step` / `train_on_batch`), batch 32, Adam, "
+                  "float32", lambda: ours.train_step(xb, yb), lambda: twin.train_on_batch(xb, yb)))
     found.append(("MLP 784-256-10 training epoch, MNIST-5k 4,000 examples, batch 32, Adam, float32 "
                   "(Keras: `fit`)",
                   lambda: ours.fit(ds.x_train, ds.y_train, epochs=1, batch_size=32, verbose=0),
@@ -185,7 +188,7 @@ NOTES = """## Reading the ratios
   (eager dispatch, the tape, `fit`'s callbacks and data adapter) costs more than the arithmetic. So
   the NumPy engine is faster for the chapters' models (Dense forward+backward, an MLP training
   epoch); the gap closes as the matrices grow (1024x1024), where both are BLAS-bound.
-- Training steps in the NumPy engine run BLAS on one thread (`nnbook.model`): on a 2-core machine
+- Training steps in the NumPy engine run BLAS on one thread (`nnbook.engine.model`): on a 2-core machine
   that is also running Jupyter, two BLAS threads per small product were measured 10-40x slower.
 """
 
@@ -195,11 +198,12 @@ def main(args):
              "Made by `python3 book.py bench` (`benchmarks/run.py`). Machine:", ""]
     lines += [f"- {m}" for m in machine()] + [""]
     if "--skip-chapters" not in args:
-        from nnbook import book
+        sys.path.insert(0, str(ROOT))
+        from tools import nbsync
 
         lines += ["## Chapters: wall time in a fresh kernel (imports and kernel start included)", "",
                   "| chapter | seconds | budget |", "|---|---:|---|"]
-        for nb in book.chapters():
+        for nb in nbsync.chapters():
             seconds = time_chapter(nb)
             verdict = f"≤ {budget(nb):.0f} s: " + ("ok" if seconds <= budget(nb) else "OVER")
             lines.append(f"| {nb.stem} | {seconds:.1f} | {verdict} |")

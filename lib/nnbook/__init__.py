@@ -1,12 +1,16 @@
 """nnbook: the code of the book *Neural Networks and Deep Learning, from Scratch and in Keras*.
 
-Every chapter imports its NumPy-from-scratch and Keras implementations from here, and shows
-their source with `show_source`. Modules: `env` (setup), `colab`, `data`, `widgets`, `show`,
-`exercises`, `activations`, `perceptron`, `book` (maintainer tools).
+Three wings: `nnbook.engine` (the NumPy deep-learning library, each piece beside its Keras twin),
+`nnbook.lab` (one module per chapter experiment) and `nnbook.book` (page furniture); drawings are
+in `nnbook.plots`. The reader's kit is here: `setup`, `show_source`, `data`, `interact`, `Slider`,
+`check`. Importing nnbook never imports Keras.
 """
 
-from .env import setup
-from .show import show_source
+from .book import data
+from .book.env import setup
+from .book.exercises import check
+from .book.show import show_source
+from .book.widgets import Slider, interact
 
-__version__ = "0.1.0"
-__all__ = ["setup", "show_source", "__version__"]
+__version__ = "0.2.0"
+__all__ = ["setup", "show_source", "data", "interact", "Slider", "check", "__version__"]

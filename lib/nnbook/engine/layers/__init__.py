@@ -1,0 +1,8 @@
+"""The engine's layers, one module per family: `base` (Layer, Container), `core` (Dense,
+Activation, Flatten), `combinators` (Residual). `Sequential`, itself a layer, is in `engine.model`."""
+
+from .base import Container, Layer
+from .combinators import Residual
+from .core import Activation, Dense, Flatten
+
+__all__ = ["Layer", "Container", "Dense", "Activation", "Flatten", "Residual"]

@@ -1,0 +1,148 @@
+"""Core layers: `Dense`, `Activation`, `Flatten`, each with its Keras twin.
+
+Parameters are float64 unless the layer is built with `dtype="float32"`; `layer(x)` casts its
+input to the layer's dtype (as Keras layers do). Activation names are those of
+`nnbook.engine.activations` ("softmax" runs over the last axis).
+"""
+
+import math
+
+from ... import _checks
+from .. import activations as _act
+from .. import initializers
+from .base import Layer
+
+
+def _same_activation(layer, keras_layer):
+    theirs = _act.from_keras(keras_layer.activation)
+    if theirs != layer.activation.name:
+        raise ValueError(f"the Keras {type(keras_layer).__name__} computes {theirs!r}, "
+                         f"this one {layer.activation.name!r}")
+
+
+class Dense(Layer):
+    """a = f(z), z = x W + b over the last axis. x: (n, ..., d_in) -> a: (n, ..., units);
+    W = params["kernel"]: (d_in, units), b = params["bias"]: (units,)."""
+
+    keras_class = "Dense"
+
+    def __init__(self, units, activation=None, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", trainable=True):
+        super().__init__(trainable)
+        self.units = _checks.positive_int(units, "units")
+        self.activation = _act.get(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.x = self.z = self.a = None
+
+    def __repr__(self):
+        return f"Dense({self.units}, activation={self.activation.name!r})"
+
+    def init_params(self, input_shape, rng):
+        d_in = input_shape[-1]
+        if d_in is None:
+            raise ValueError("Dense needs a known last input dimension, got None")
+        return {"kernel": self.kernel_initializer((d_in, self.units), rng),
+                "bias": self.bias_initializer((self.units,), rng)}
+
+    def output_shape(self, input_shape):
+        return (*_checks.shape(input_shape)[:-1], self.units)
+
+    def forward(self, x, training=False):
+        """x: (n, ..., d_in) -> a: (n, ..., units). Keeps x, z = x W + b and a = f(z)."""
+        self.x = x
+        self.z = x @ self.params["kernel"] + self.params["bias"]
+        self.a = self.activation.f(self.z)
+        return self.a
+
+    def backward(self, da):
+        """da = dL/da: (n, ..., units) -> dL/dx: (n, ..., d_in).
+        dz = dL/dz, grads: dL/dW = x^T dz (summed over the batch), dL/db = sum of dz."""
+        dz = self.activation.backward(self.z, self.a, da)
+        x2, dz2 = self.x.reshape(-1, self.x.shape[-1]), dz.reshape(-1, self.units)
+        self.grads["kernel"] = x2.T @ dz2
+        self.grads["bias"] = dz2.sum(axis=0)
+        return dz @ self.params["kernel"].T
+
+    def keras_layer(self):
+        import keras
+
+        return keras.layers.Dense(self.units, activation=self.activation.keras_argument(),
+                                  dtype=self.dtype.name)
+
+    def check_keras_config(self, keras_layer):
+        if keras_layer.units != self.units:
+            raise ValueError(f"the Keras Dense has {keras_layer.units} units, this one {self.units}")
+        _same_activation(self, keras_layer)
+
+    @classmethod
+    def from_keras(cls, keras_layer):
+        return cls(keras_layer.units, activation=_act.from_keras(keras_layer.activation),
+                   trainable=keras_layer.trainable)
+
+
+class Activation(Layer):
+    """a = f(z) elementwise (softmax: over the last axis). z: (n, ...) -> a: same shape."""
+
+    keras_class = "Activation"
+
+    def __init__(self, name):
+        super().__init__()
+        if name is None:
+            raise TypeError(f"Activation needs a name, one of {', '.join(_act.names())}")
+        self.activation = _act.get(name)
+        self.z = self.a = None
+
+    def __repr__(self):
+        return f"Activation({self.activation.name!r})"
+
+    def forward(self, z, training=False):
+        """z: (n, ...) -> a = f(z), same shape. Keeps z and a."""
+        self.z = z
+        self.a = self.activation.f(z)
+        return self.a
+
+    def backward(self, da):
+        """da = dL/da -> dL/dz, same shape: da * f'(z) (softmax: the Jacobian-vector product)."""
+        return self.activation.backward(self.z, self.a, da)
+
+    def keras_layer(self):
+        import keras
+
+        return keras.layers.Activation(self.activation.keras_argument(), dtype=self.dtype.name)
+
+    def check_keras_config(self, keras_layer):
+        _same_activation(self, keras_layer)
+
+    @classmethod
+    def from_keras(cls, keras_layer):
+        return cls(_act.from_keras(keras_layer.activation))
+
+
+class Flatten(Layer):
+    """x: (n, d_1, ..., d_k) -> (n, d_1 ... d_k), in C order as Keras's channels-last Flatten."""
+
+    keras_class = "Flatten"
+
+    def __repr__(self):
+        return "Flatten()"
+
+    def output_shape(self, input_shape):
+        shape = _checks.shape(input_shape)
+        return (None,) if None in shape else (math.prod(shape),)
+
+    def forward(self, x, training=False):
+        self.x_shape = x.shape
+        return x.reshape(len(x), -1)
+
+    def backward(self, dy):
+        return dy.reshape(self.x_shape)
+
+    def keras_layer(self):
+        import keras
+
+        return keras.layers.Flatten(dtype=self.dtype.name)
+
+    @classmethod
+    def from_keras(cls, keras_layer):
+        return cls()

@@ -1,0 +1,76 @@
+"""The Keras side of the engine, in one place: which Keras layer is whose twin, and the plumbing
+that proves a NumPy model and its Keras twin compute the same thing.
+
+* `KERAS_TWINS`: Keras class name -> nnbook class, an explicit table; `from_keras(layer)` uses it.
+* `gradients(keras_model, loss, x, y)`: the loss and its gradient for every trainable weight of a
+  Keras model, by `tf.GradientTape`.
+* `fit_same_batches(keras_model, x, y, ...)`: `train_on_batch` on exactly the mini-batches that
+  `Sequential.fit(..., seed=seed)` uses, in the same order, with per-epoch validation.
+* `max_weight_difference(model, keras_model)`: the largest relative difference between twins' weights.
+
+Keras and TensorFlow are imported inside these functions only: `import nnbook` never imports them.
+"""
+
+import numpy as np
+
+from .. import _checks
+from .gradcheck import relative_error
+from .layers.core import Activation, Dense, Flatten
+from .model import Sequential, minibatches
+
+#: Keras class name -> the nnbook layer class that is its twin.
+KERAS_TWINS = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Sequential": Sequential}
+
+
+def from_keras(keras_layer):
+    """The unbuilt nnbook layer configured like `keras_layer` (build it, then `set_from_keras`
+    to copy the weights; `Sequential.from_keras` does both)."""
+    kind = type(keras_layer).__name__
+    if kind not in KERAS_TWINS:
+        raise ValueError(f"no nnbook layer for keras.layers.{kind}; known: {', '.join(sorted(KERAS_TWINS))}")
+    return KERAS_TWINS[kind].from_keras(keras_layer)
+
+
+def gradients(keras_model, loss, x, y):
+    """(loss value, [dL/dw for w in keras_model.trainable_weights]) for the Keras loss `loss`
+    (a keras.losses object or function) on the batch (x, y), by `tf.GradientTape`."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        value = loss(y, keras_model(x, training=True))
+    grads = tape.gradient(value, keras_model.trainable_weights)
+    return float(value), [np.asarray(g) for g in grads]
+
+
+def fit_same_batches(keras_model, x, y, epochs=1, batch_size=32, shuffle=True, seed=0,
+                     validation_data=None):
+    """Train a compiled Keras model with `train_on_batch` on the mini-batches `Sequential.fit`
+    draws with the same `seed`, in the same order. Returns {"batch_losses": (steps,) array} and,
+    with `validation_data`, "val_loss" (and "val_<metric>") per epoch, like a History.
+    The metrics are reset before every batch: Keras before 3.15 reports the running mean of the
+    losses of all batches since the last reset, not the batch's own loss."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    rng = np.random.default_rng(seed)
+    log = {"batch_losses": []}
+    for _ in range(_checks.positive_int(epochs, "epochs", minimum=0)):
+        for idx in minibatches(len(x), batch_size, rng, shuffle):
+            keras_model.reset_metrics()  # before 3.15, train_on_batch reports a running mean
+            log["batch_losses"].append(keras_model.train_on_batch(x[idx], y[idx], return_dict=True)["loss"])
+        if validation_data is not None:
+            val = keras_model.evaluate(*validation_data, batch_size=len(validation_data[0]),
+                                       verbose=0, return_dict=True)
+            for k, v in val.items():
+                log.setdefault(f"val_{k}", []).append(float(v))
+    log["batch_losses"] = np.array(log["batch_losses"], dtype=np.float64)
+    return log
+
+
+def max_weight_difference(model, keras_model):
+    """The largest `relative_error` between the weights of an nnbook model (or layer) and its
+    Keras twin, compared in `get_weights()` order."""
+    ours, theirs = model.get_weights(), keras_model.get_weights()
+    if len(ours) != len(theirs):
+        raise ValueError(f"the models hold {len(ours)} and {len(theirs)} weight arrays: not twins")
+    return max(relative_error(a, b) for a, b in zip(ours, theirs))

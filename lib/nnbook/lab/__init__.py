@@ -1,0 +1,3 @@
+"""One module per chapter experiment, standing on the engine alone: `neuron` (ch. 1),
+`perceptron` (ch. 2), `deep_stacks` (ch. 3), `autodiff` (ch. 4), `surfaces` (ch. 7).
+A lab module never imports another lab module, `nnbook.book` or `nnbook.plots`."""

@@ -1,0 +1,159 @@
+"""Every drawing the lib offers; notebooks import it (`from nnbook import plots`), no lib module does.
+
+Computational graphs (chapter 4): `draw_graph`. Loss surfaces and optimiser paths (chapter 7):
+`contours`, `plot_path`.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ._checks import as_float_array, positive_int
+from .lab import surfaces
+from .lab.autodiff import Node
+
+_OP_SYMBOLS = {"add": "+", "sub": "\u2212", "mul": "\u00d7", "div": "\u00f7", "neg": "\u2212",
+               "exp": "exp", "log": "log", "sigmoid": "\u03c3", "tanh": "tanh", "relu": "relu"}
+
+
+def _layout(root):
+    """(x, y) of every node: x = depth (inputs as far right as their first use allows), y from a
+    depth-first walk from the root so that a tree is drawn without crossing edges."""
+    order = root.topological_order()
+    depth = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
+    children = {id(n): [] for n in order}
+    for node in order:
+        for p in node.parents:
+            children[id(p)].append(node)
+    for node in order:
+        if not node.parents and children[id(node)]:
+            depth[id(node)] = min(depth[id(c)] for c in children[id(node)]) - 1
+    ys, next_leaf = {}, [0.0]
+
+    def place(node):  # recursion depth = graph depth, small for the graphs we draw
+        if id(node) in ys:
+            return ys[id(node)]
+        if not node.parents:
+            ys[id(node)] = next_leaf[0]
+            next_leaf[0] += 1.0
+        else:
+            ys[id(node)] = float(np.mean([place(p) for p in node.parents]))
+        return ys[id(node)]
+
+    place(root)
+    columns = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    for column in columns.values():  # nodes sharing a column keep at least one unit apart
+        column.sort(key=lambda n: ys[id(n)])
+        before = np.mean([ys[id(n)] for n in column])
+        for above, below in zip(column, column[1:]):
+            ys[id(below)] = max(ys[id(below)], ys[id(above)] + 1.0)
+        shift = before - np.mean([ys[id(n)] for n in column])
+        for node in column:
+            ys[id(node)] += shift
+    return order, {id(n): (depth[id(n)], -ys[id(n)]) for n in order}
+
+
+def draw_graph(root, ax=None, *, show_grad=True, show_local=False, digits=3, title=None):
+    """Draw the graph that ends at `root`: one box per node (label or operation, value, grad),
+    arrows from inputs to outputs (arcs over skipped columns); `show_local` writes each edge's
+    local derivative on it. The layout suits small, mostly tree-shaped graphs.
+
+    Returns the matplotlib Figure (the caller shows it). Inputs are blue, operations orange,
+    gradients red.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"draw_graph needs the root Node of a graph, got {type(root).__name__}")
+    if len(root.topological_order()) > 60:
+        raise ValueError("draw_graph is meant for small graphs (at most 60 nodes)")
+    order, pos = _layout(root)
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    if ax is None:
+        width = 1.75 * (max(xs) - min(xs) + 1) + 0.5
+        height = 0.95 * (max(ys) - min(ys) + 1) + 0.4 + 0.5 * any(
+            pos[id(n)][0] - pos[id(p)][0] > 1 for n in order for p in n.parents)
+        fig, ax = plt.subplots(figsize=(min(width, 14), min(height, 10)))
+    fig = ax.figure
+    fmt = f"{{:.{digits}g}}"
+    arrow = dict(arrowstyle="->", color="0.45", lw=1.0, shrinkA=0, shrinkB=0)
+    arcs = False
+    for node in order:
+        x1, y1 = pos[id(node)]
+        for parent, local in zip(node.parents, node.local_grads):
+            x0, y0 = pos[id(parent)]
+            if x1 - x0 <= 1:  # neighbouring columns: a straight arrow
+                ax.annotate("", xy=(x1 - 0.34, y1), xytext=(x0 + 0.34, y0), arrowprops=arrow)
+                mid = ((x0 + x1) / 2, (y0 + y1) / 2 + 0.08)
+            else:  # skips a column: arc over the nodes in between (a quadratic Bezier curve)
+                arcs = True
+                p0, p2 = np.array([x0 + 0.12, y0 + 0.3]), np.array([x1 - 0.12, y1 + 0.3])
+                between = [y for x, y in pos.values() if x0 < x < x1]
+                p1 = np.array([(x0 + x1) / 2, max(y0, y1, *between) + 1.0])
+                t = np.linspace(0.0, 1.0, 40)[:, None]
+                curve = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t**2 * p2
+                ax.plot(curve[:-2, 0], curve[:-2, 1], color="0.45", lw=1.0)
+                ax.annotate("", xy=curve[-1], xytext=curve[-3], arrowprops=arrow)
+                mid = tuple(curve[20] + [0.0, 0.04])
+            if show_local:
+                ax.text(*mid, fmt.format(local), ha="center", va="bottom", fontsize=7, color="C2")
+    for node in order:
+        x, y = pos[id(node)]
+        if node.parents:
+            sym = _OP_SYMBOLS.get(node.op, node.op.replace("**", "^"))
+            head = f"{node.label} = {sym}" if node.label else sym
+        else:
+            head = node.label or fmt.format(node.value)
+        ax.text(x, y + 0.13, head, ha="center", va="center", fontsize=9, fontweight="bold",
+                bbox=dict(boxstyle="round,pad=0.35", fc="#fde0c5" if node.parents else "#dbe9f6",
+                          ec="0.3", lw=0.8))
+        ax.text(x, y - 0.16, fmt.format(node.value), ha="center", va="center", fontsize=8)
+        if show_grad:
+            ax.text(x, y - 0.33, "grad " + fmt.format(node.grad), ha="center", va="center",
+                    fontsize=8, color="C3")
+    ax.set_xlim(min(xs) - 0.55, max(xs) + 0.55)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + (1.0 if arcs else 0.5))
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def contours(surface, ax=None, n=120, levels=14, extent=None, cmap="viridis"):
+    """Draw log-spaced contour lines of f - f_min and mark the minima; returns the axes.
+
+    Log spacing shows the flat bottom of a valley as clearly as its steep walls.
+    """
+    W1, W2, F = surfaces.grid(surface, n, extent)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.6))
+    gap = F - surface.f_min
+    lo = max(float(np.percentile(gap, 0.5)), 1e-3)
+    ax.contour(W1, W2, gap, levels=np.geomspace(lo, float(gap.max()), levels), cmap=cmap,
+               linewidths=0.8, alpha=0.7)
+    for m in surface.minima:
+        ax.plot(*m, marker="*", ms=12, color="k", ls="none", zorder=4)
+    x0, x1, y0, y1 = surface.extent if extent is None else extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.grid(False)
+    return ax
+
+
+def plot_path(ax, path, label=None, color=None, every=1, **kwargs):
+    """Draw an optimiser's iterates `path` (k, 2) on `ax`: a line, dots, an open circle at the start.
+
+    Points outside the axes are clipped by matplotlib; a diverging path simply leaves the window.
+    """
+    path = as_float_array(path, "path")
+    if path.ndim != 2 or path.shape[1] != 2 or len(path) < 1:
+        raise ValueError(f"path must have shape (k, 2) with k >= 1, got shape {path.shape}")
+    every = positive_int(every, "every")
+    (line,) = ax.plot(path[:, 0], path[:, 1], lw=1.4, color=color, label=label, zorder=3, **kwargs)
+    ax.plot(path[::every, 0], path[::every, 1], ".", ms=3.5, color=line.get_color(), zorder=3)
+    ax.plot(*path[0], "o", color=line.get_color(), mfc="white", ms=6, zorder=5)
+    return line

@@ -1,0 +1,62 @@
+"""Chapter 1 exercises: the references pass, typical wrong answers fail."""
+
+import numpy as np
+import pytest
+
+from nnbook.book.exercises import check, get, ids
+
+
+def test_registered():
+    assert {"ch01.dense_relu", "ch01.count_params"} <= set(ids())
+
+
+def test_dense_relu_reference_passes():
+    assert check("ch01.dense_relu", get("ch01.dense_relu").reference, quiet=True).passed
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda x, W, b: x @ W + b,  # forgot the ReLU
+        lambda x, W, b: np.maximum(0.0, x @ W),  # forgot the bias
+        lambda x, W, b: np.maximum(0.0, (W.T @ x.T).T),  # no bias, transposed the hard way
+        lambda x, W, b: np.maximum(0.0, x @ W + b.sum()),  # bias summed into one number
+        lambda x, W, b: np.abs(x @ W + b),  # |z| is not ReLU
+        lambda x, W, b: 1.0 / (1.0 + np.exp(-(x @ W + b))),  # sigmoid instead of ReLU
+        lambda x, W, b: np.maximum(0.0, x @ W + b)[0],  # only the first example
+    ],
+)
+def test_dense_relu_wrong_answers_fail(wrong):
+    result = check("ch01.dense_relu", wrong, quiet=True)
+    assert not result.passed
+    assert "hint" in result.message
+
+
+def test_dense_relu_stub_fails_with_hint():
+    def stub(x, W, b):
+        raise NotImplementedError
+
+    result = check("ch01.dense_relu", stub, quiet=True)
+    assert not result.passed and "NotImplementedError" in result.message
+
+
+def test_count_params_reference():
+    ref = get("ch01.count_params").reference
+    assert ref([64, 32, 10]) == 2410
+    assert ref([2, 1]) == 3
+    assert check("ch01.count_params", ref, quiet=True).passed
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda s: sum(a * b for a, b in zip(s[:-1], s[1:])),  # forgot the biases
+        lambda s: sum(a * b + a for a, b in zip(s[:-1], s[1:])),  # one bias per input
+        lambda s: sum(s),  # counted neurons, not parameters
+        lambda s: sum(a * b + b for a, b in zip(s[:-1], s[1:])) + s[0],  # biases on the inputs
+        lambda s: float(sum(a * b + b for a, b in zip(s[:-1], s[1:]))),  # not an int
+        lambda s: int(np.prod(s)) + sum(s[1:]),  # multiplied all the widths together
+    ],
+)
+def test_count_params_wrong_answers_fail(wrong):
+    assert not check("ch01.count_params", wrong, quiet=True).passed

@@ -1,0 +1,96 @@
+"""Chapter 2 exercises: the references pass, typical wrong answers fail."""
+
+import numpy as np
+import pytest
+
+from nnbook.book.exercises import check, get, ids
+
+
+def test_registered():
+    assert {"ch02.update", "ch02.predict"} <= set(ids())
+
+
+def test_update_reference_passes():
+    assert check("ch02.update", get("ch02.update").reference, quiet=True).passed
+
+
+def test_update_accepts_the_lib_update_and_a_list():
+    from nnbook.lab.perceptron import update
+
+    def via_lib(w, x_i, y_i, eta):
+        w2, b2 = update(w[:-1], w[-1], x_i, y_i, eta)
+        return np.append(w2, b2)
+
+    assert check("ch02.update", via_lib, quiet=True).passed
+    assert check("ch02.update", lambda *a: via_lib(*a).tolist(), quiet=True).passed
+
+
+def _x1(x):
+    return np.append(x, 1.0)
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        # strict > instead of >=: z = 0 predicted as 0
+        lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) > 0)) * _x1(x),
+        # forgot to update the bias
+        lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) >= 0)) * np.append(x, 0.0),
+        # forgot the bias in the prediction
+        lambda w, x, y, eta: w + eta * (y - float(w[:-1] @ x >= 0)) * _x1(x),
+        # error with the wrong sign
+        lambda w, x, y, eta: w + eta * (float(w @ _x1(x) >= 0) - y) * _x1(x),
+        # updates on every example, using the label alone
+        lambda w, x, y, eta: w + eta * (2 * y - 1) * _x1(x),
+        # forgot eta
+        lambda w, x, y, eta: w + (y - float(w @ _x1(x) >= 0)) * _x1(x),
+        # returned only the weights, without the bias
+        lambda w, x, y, eta: (w + eta * (y - float(w @ _x1(x) >= 0)) * _x1(x))[:-1],
+        # returned the old weights unchanged
+        lambda w, x, y, eta: w,
+    ],
+)
+def test_update_wrong_answers_fail(wrong):
+    result = check("ch02.update", wrong, quiet=True)
+    assert not result.passed
+    assert "hint" in result.message
+
+
+def test_update_stub_fails_with_hint():
+    def stub(w, x_i, y_i, eta):
+        raise NotImplementedError
+
+    result = check("ch02.update", stub, quiet=True)
+    assert not result.passed and "NotImplementedError" in result.message
+
+
+def test_predict_reference_passes():
+    ref = get("ch02.predict").reference
+    assert check("ch02.predict", ref, quiet=True).passed
+    np.testing.assert_array_equal(ref(np.array([[1.0, -1.0]]), np.array([1.0, 1.0]), 0.0), [1])
+
+
+def test_predict_accepts_the_lib_perceptron_and_booleans():
+    from nnbook.lab.perceptron import Perceptron
+
+    assert check("ch02.predict", lambda x, w, b: Perceptron(len(w), w=w, b=b).predict(x),
+                 quiet=True).passed
+    assert check("ch02.predict", lambda x, w, b: x @ w + b >= 0, quiet=True).passed
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda x, w, b: np.where(x @ w + b > 0, 1, 0),  # strict >
+        lambda x, w, b: np.sign(x @ w + b),  # -1/+1 labels
+        lambda x, w, b: np.where(x @ w >= 0, 1, 0),  # forgot the bias
+        lambda x, w, b: x @ w + b,  # no step
+        lambda x, w, b: 1.0 / (1.0 + np.exp(-(x @ w + b))),  # sigmoid, not step
+        lambda x, w, b: np.where(x @ w + b >= 0, 1, 0)[:1],  # only the first example
+        lambda x, w, b: np.where(x @ w - b >= 0, 1, 0),  # bias with the wrong sign
+    ],
+)
+def test_predict_wrong_answers_fail(wrong):
+    result = check("ch02.predict", wrong, quiet=True)
+    assert not result.passed
+    assert "hint" in result.message

@@ -1,0 +1,168 @@
+"""Chapter 7 exercises: the references pass and agree with keras.optimizers; wrong answers fail."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from nnbook.book.exercises import check, get, ids
+
+
+def _quiet_check(exid, fn):
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return check(exid, fn, quiet=True)
+
+
+def _keras_path(optimizer, grads, w0):
+    """Apply keras `optimizer` to a float64 variable for the gradient sequence `grads`.
+
+    Keras keeps the learning rate in a float32 variable and casts Python-float hyperparameters
+    through float32, so the tests use values that float32 holds exactly (0.75, 2**-5, ...) and
+    can then ask for agreement to 1e-10."""
+    v = keras.Variable(np.array(w0, dtype=np.float64), dtype="float64")
+    path = []
+    for g in grads:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g, dtype="float64"), v)])
+        path.append(np.array(v.numpy()))
+    return np.array(path)
+
+
+def test_registered():
+    assert {"ch07.momentum_step", "ch07.adam_step"} <= set(ids())
+
+
+# --- ch07.momentum_step --------------------------------------------------------------------------
+
+
+def test_momentum_reference_passes():
+    assert check("ch07.momentum_step", get("ch07.momentum_step").reference, quiet=True).passed
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_reference_matches_keras_sgd(nesterov):
+    ref = get("ch07.momentum_step").reference
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(30, 3))
+    w, m, ours = np.array([0.5, -1.0, 2.0]), np.zeros(3), []
+    for g in grads:
+        w, m = ref(w, g, m, lr=2**-5, momentum=0.75, nesterov=nesterov)
+        ours.append(w)
+    theirs = _keras_path(keras.optimizers.SGD(2**-5, momentum=0.75, nesterov=nesterov), grads,
+                         [0.5, -1.0, 2.0])
+    np.testing.assert_allclose(np.array(ours), theirs, rtol=1e-10, atol=1e-12)
+
+
+def _textbook_momentum(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+    m_new = momentum * m + g  # the other convention: m accumulates raw gradients
+    return w - lr * m_new, m_new
+
+
+def _no_nesterov(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+    m_new = momentum * m - lr * g
+    return w + m_new, m_new
+
+
+def _nesterov_with_old_m(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+    m_new = momentum * m - lr * g
+    return w + (momentum * m - lr * g if nesterov else m_new), m_new
+
+
+def _sign_error(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+    m_new = momentum * m + lr * g
+    return w + (momentum * m_new + lr * g if nesterov else m_new), m_new
+
+
+def _forgets_velocity(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+    return w - lr * g, -lr * g
+
+
+@pytest.mark.parametrize(
+    "wrong", [_textbook_momentum, _no_nesterov, _nesterov_with_old_m, _sign_error, _forgets_velocity]
+)
+def test_momentum_wrong_answers_fail(wrong):
+    result = _quiet_check("ch07.momentum_step", wrong)
+    assert not result.passed
+    assert "hint" in result.message
+
+
+def test_momentum_stub_fails_with_hint():
+    def stub(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+        raise NotImplementedError
+
+    result = check("ch07.momentum_step", stub, quiet=True)
+    assert not result.passed and "NotImplementedError" in result.message and "hint" in result.message
+
+
+# --- ch07.adam_step ------------------------------------------------------------------------------
+
+
+def test_adam_reference_passes():
+    assert check("ch07.adam_step", get("ch07.adam_step").reference, quiet=True).passed
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-6])
+def test_adam_reference_matches_keras_adam(scale):
+    ref = get("ch07.adam_step").reference
+    rng = np.random.default_rng(1)
+    grads = scale * rng.normal(size=(40, 4))
+    w, m, v, ours = np.array([0.1, 0.2, -0.3, 1.0]), np.zeros(4), np.zeros(4), []
+    for t, g in enumerate(grads, start=1):
+        w, m, v = ref(w, g, m, v, t, lr=2**-7, beta_1=0.75, beta_2=63 / 64)
+        ours.append(w)
+    theirs = _keras_path(keras.optimizers.Adam(2**-7, beta_1=0.75, beta_2=63 / 64), grads,
+                         [0.1, 0.2, -0.3, 1.0])
+    np.testing.assert_allclose(np.array(ours), theirs, rtol=1e-10, atol=1e-12)
+
+
+def _no_bias_correction(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    return w - lr * m / (np.sqrt(v) + eps), m, v
+
+
+def _paper_epsilon(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    m_hat, v_hat = m / (1 - beta_1**t), v / (1 - beta_2**t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v  # Algorithm 1's epsilon, not Keras's
+
+
+def _returns_corrected_moments(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    return w - alpha * m / (np.sqrt(v) + eps), m / (1 - beta_1**t), v / (1 - beta_2**t)
+
+
+def _off_by_one_step(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    alpha = lr * np.sqrt(1 - beta_2 ** (t + 1)) / (1 - beta_1 ** (t + 1))
+    return w - alpha * m / (np.sqrt(v) + eps), m, v
+
+
+def _no_square_root(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+    m = beta_1 * m + (1 - beta_1) * g
+    v = beta_2 * v + (1 - beta_2) * g * g
+    alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+    return w - alpha * m / (v + eps), m, v
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [_no_bias_correction, _paper_epsilon, _returns_corrected_moments, _off_by_one_step, _no_square_root],
+)
+def test_adam_wrong_answers_fail(wrong):
+    result = _quiet_check("ch07.adam_step", wrong)
+    assert not result.passed
+    assert "hint" in result.message
+
+
+def test_adam_stub_fails_with_hint():
+    def stub(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
+        raise NotImplementedError
+
+    result = check("ch07.adam_step", stub, quiet=True)
+    assert not result.passed and "NotImplementedError" in result.message and "hint" in result.message

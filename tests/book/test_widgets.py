@@ -1,0 +1,150 @@
+"""The slider mechanism: validation, frame selection, the static fallback and the live widget.
+
+Runs under ipywidgets 8.x directly and under 7.7.1 through tests/test_widgets_ipywidgets7.py.
+"""
+
+import json
+import os
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+import ipywidgets  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from nnbook.book.widgets import Slider, SliderView, frame_grid, interact, render_frame  # noqa: E402
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def test_expected_ipywidgets_version():
+    want = os.environ.get("NNBOOK_EXPECT_IPYWIDGETS")
+    if want:
+        assert ipywidgets.__version__ == want
+
+
+def test_slider_values_and_initial():
+    s = Slider(0, 1, 0.25, value=0.5)
+    assert list(s.values()) == [0, 0.25, 0.5, 0.75, 1.0]
+    assert s.initial() == 0.5
+    assert Slider(1, 5, 1).is_int and Slider(1, 5, 1).initial() == 3
+    assert not Slider(0, 1, 0.1).is_int
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, err, words",
+    [
+        ((0, 1, 0), {}, ValueError, "step"),
+        ((1, 0, 0.1), {}, ValueError, "start < stop"),
+        ((0, 1, 0.1), {"value": 2}, ValueError, "value"),
+        (("0", 1, 0.1), {}, TypeError, "number"),
+        ((0, float("inf"), 0.1), {}, ValueError, "finite"),
+    ],
+)
+def test_slider_rejects_bad_input(args, kwargs, err, words):
+    with pytest.raises(err, match=words):
+        Slider(*args, **kwargs)
+
+
+def test_frame_grid_respects_cap_and_keeps_initial():
+    sliders = [Slider(-2, 2, 0.1, value=0.7), Slider(0, 10, 1, value=3), Slider(0, 1, 0.5)]
+    grids = frame_grid(sliders, max_frames=30)
+    total = 1
+    for s, g in zip(sliders, grids):
+        total *= len(g)
+        assert len(g) >= 2
+        assert s.initial() in g
+        assert g.min() >= s.start and g.max() <= s.stop
+    assert total <= 30
+
+
+def test_frame_grid_rejects_impossible_caps():
+    with pytest.raises(ValueError, match="max_frames"):
+        frame_grid([Slider(0, 1, 0.5)], max_frames=1)
+    with pytest.raises(ValueError, match="at least 8"):
+        frame_grid([Slider(0, 1, 0.5)] * 3, max_frames=7)
+
+
+def test_interact_validates_arguments():
+    with pytest.raises(TypeError, match="callable"):
+        interact(42, a=Slider(0, 1, 0.5))
+    with pytest.raises(ValueError, match="at least one"):
+        interact(lambda: "x")
+    with pytest.raises(TypeError, match="Slider"):
+        interact(lambda a: "x", a=(0, 1, 0.5))
+
+
+def test_render_frame():
+    assert render_frame("<b>x</b>") == "<b>x</b>"
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    html = render_frame(fig)
+    assert html.startswith('<img src="data:image/png;base64,')
+    assert not plt.get_fignums(), "render_frame must close the figure"
+    with pytest.raises(TypeError, match="Figure or an HTML string"):
+        render_frame(3.0)
+
+
+def _frames(html):
+    block = re.search(r'<script type="application/json" class="nnbook-frames">(.*?)</script>', html,
+                      re.S).group(1)
+    return json.loads(block.replace("<\\/", "</"))
+
+
+def test_static_fallback_holds_every_frame_in_order():
+    view = interact(lambda a, b: f"<p>{a}|{b}</p>", a=Slider(1, 3, 1), b=Slider(0, 1, 0.5, value=0))
+    frames = _frames(view.html)
+    # product order: the last slider varies fastest, as the JavaScript index computes it
+    assert frames == [f"<p>{a}|{b}</p>" for a in (1, 2, 3) for b in (0.0, 0.5, 1.0)]
+    # the frame first shown is the one at the initial values (a=2, b=0)
+    assert '<div class="nnbook-frame"><p>2|0.0</p></div>' in view.html
+    assert view.html.count('class="nnbook-range"') == 2
+    assert "addEventListener" in view.html
+
+
+def test_static_fallback_with_figures():
+    def draw(w):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot([0, 1], [0, w])
+        return fig
+
+    view = interact(draw, w=Slider(0, 2, 0.5, label="slope"), max_frames=4, alt="a line")
+    frames = _frames(view.html)
+    assert len(frames) == 4 and len(set(frames)) == 4
+    assert all(f.startswith("<img") for f in frames)
+    assert 'alt="a line (slope = 0)"' in frames[0] and 'alt="a line (slope = 2)"' in frames[-1]
+    assert not plt.get_fignums()
+
+
+def test_mimebundle_carries_widget_and_fallback():
+    view = interact(lambda a: f"<i>{a}</i>", a=Slider(0, 1, 0.25))
+    bundle = view._repr_mimebundle_()
+    assert set(bundle) >= {WIDGET_MIME, "text/html", "text/plain"}
+    assert bundle[WIDGET_MIME]["model_id"] == view.widget.model_id
+    assert bundle[WIDGET_MIME]["version_major"] == 2
+    assert bundle["text/html"] == view.html
+
+
+def test_live_widget_redraws_on_change():
+    calls = []
+
+    def draw(a, k):
+        calls.append((a, k))
+        return f"<i>{a},{k}</i>"
+
+    view = interact(draw, a=Slider(0, 1, 0.25, value=0.5), k=Slider(1, 4, 1, value=2))
+    n_static = len(calls)
+    box = view.build_widget()
+    sliders = [c for c in box.children if isinstance(c, ipywidgets.widgets.ValueWidget)
+               and not isinstance(c, ipywidgets.Output)]
+    assert [type(s).__name__ for s in sliders] == ["FloatSlider", "IntSlider"]
+    assert (sliders[0].value, sliders[1].value) == (0.5, 2)
+    assert sliders[0].continuous_update is False
+    assert calls[n_static] == (0.5, 2)  # initial draw
+    sliders[0].value = 0.75
+    assert calls[-1] == (0.75, 2)
+    sliders[1].value = 4
+    assert calls[-1] == (0.75, 4)
+    assert isinstance(view, SliderView)

@@ -1,0 +1,300 @@
+"""nnbook.engine.model: Sequential. The whole backward pass against centred differences; build/seed,
+fit/evaluate/predict, history, silent at verbose=0, validation data, shuffling by seed; the Keras
+twin both ways; the strongest proof: a NumPy MLP and its Keras twin (same initial weights, same
+batches in the same order) trace the same per-batch loss curve over one epoch (within 1e-4
+relative); sanity checks (initial loss ~ ln 10, 20 examples overfitted); clear errors."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from nnbook.engine import losses, optimizers, twins
+from nnbook.engine.callbacks import History
+from nnbook.engine.gradcheck import numerical_gradient, relative_error
+from nnbook.engine.layers import Activation, Dense
+from nnbook.engine.metrics import accuracy
+from nnbook.engine.model import Sequential, minibatches
+
+
+def _data(n=96, d=6, k=3, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype(dtype)
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.5)  # learnable, 3 classes
+    return x, labels % k
+
+
+def _mlp(d=6, k=3, seed=1, dtype="float64", hidden=8):
+    return Sequential([Dense(hidden, activation="tanh"), Dense(k, activation="softmax")]).build(
+        (d,), seed=seed, dtype=dtype)
+
+
+# --- structure and the chained backward pass ----------------------------------------------------
+
+
+def test_build_params_grads_and_seed():
+    model = _mlp()
+    assert model.built and model.input_shape == (6,) and model.output_shape() == (3,)
+    assert list(model.params) == ["0/kernel", "0/bias", "1/kernel", "1/bias"]
+    assert model.params["0/kernel"] is model.layers[0].params["kernel"]  # the layers' own arrays
+    assert model.params["1/kernel"].shape == (8, 3) and model.count_params() == 6 * 8 + 8 + 8 * 3 + 3
+    np.testing.assert_array_equal(_mlp(seed=4).params["0/kernel"], _mlp(seed=4).params["0/kernel"])
+    assert not np.array_equal(_mlp(seed=4).params["0/kernel"], _mlp(seed=5).params["0/kernel"])
+    assert all(v.dtype == np.float32 for v in _mlp(dtype="float32").params.values())
+    assert "Dense(8, activation='tanh')" in repr(model)
+
+
+def test_whole_model_backward_matches_centred_differences():
+    x, y = _data(n=7)
+    model = Sequential([Dense(5, activation="relu"), Dense(4, activation="sigmoid"),
+                        Activation("tanh"), Dense(3, activation="softmax")]).build((6,), seed=3)
+    loss = losses.SparseCategoricalCrossentropy()
+    model.backward(loss.gradient(y, model.forward(x)))
+    analytic = model.grads
+    errors = {key: relative_error(analytic[key], numerical_gradient(
+        lambda _: loss(y, model.forward(x)), p)) for key, p in model.params.items()}
+    assert max(errors.values()) < 1e-7, errors
+
+
+def test_predict_in_batches_equals_one_pass():
+    x, _ = _data(n=50)
+    model = _mlp()
+    np.testing.assert_allclose(model.predict(x, batch_size=7), model.predict(x), rtol=1e-12)
+    assert model.predict(x).shape == (50, 3)
+
+
+# --- fit, evaluate, history -------------------------------------------------------------------
+
+
+def test_minibatches_cover_every_example_once():
+    batches = minibatches(10, 4, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(np.concatenate(batches)) == list(range(10))
+    np.testing.assert_array_equal(np.concatenate(minibatches(10, 4, None, shuffle=False)), np.arange(10))
+    again = minibatches(10, 4, np.random.default_rng(0))
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_fit_history_validation_and_batch_losses(capsys):
+    x, y = _data()
+    model = _mlp().compile("sparse_categorical_crossentropy", optimizers.Adam(0.05))
+    history = model.fit(x[:64], y[:64], epochs=3, batch_size=16, validation_data=(x[64:], y[64:]),
+                        verbose=0)
+    assert capsys.readouterr().out == "" and capsys.readouterr().err == ""
+    assert isinstance(history, History) and history is model.history and history.history is history
+    assert list(history) == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert all(len(v) == 3 for v in history.values())
+    assert len(model.batch_losses) == 3 * 4
+    # the epoch loss is the mean of its batch losses (equal batch sizes here)
+    assert history["loss"][0] == pytest.approx(np.mean(model.batch_losses[:4]), rel=1e-12)
+    assert history["loss"][-1] < history["loss"][0]
+    final = model.evaluate(x[64:], y[64:])
+    assert final == pytest.approx({"loss": history["val_loss"][-1], "accuracy": history["val_accuracy"][-1]})
+    assert 0.0 <= final["accuracy"] <= 1.0
+
+
+def test_progress_bar_when_verbose(capsys):
+    x, y = _data(n=32)
+    _mlp().compile("sparse_categorical_crossentropy", "sgd").fit(x, y, epochs=2, verbose=1)
+    err = capsys.readouterr().err  # outside a notebook: a tqdm bar on stderr, then one summary line
+    assert "2 epochs, 2 steps: loss " in err and "accuracy " in err
+
+
+def test_shuffling_is_fixed_by_the_seed():
+    x, y = _data()
+
+    def run(seed, shuffle=True):
+        model = _mlp().compile("sparse_categorical_crossentropy", optimizers.SGD(0.1))
+        model.fit(x, y, epochs=2, batch_size=10, seed=seed, shuffle=shuffle, verbose=0)
+        return model
+
+    a, b, c = run(0), run(0), run(1)
+    np.testing.assert_array_equal(a.batch_losses, b.batch_losses)
+    np.testing.assert_array_equal(a.params["0/kernel"], b.params["0/kernel"])
+    assert not np.allclose(a.batch_losses, c.batch_losses)
+    # the batches are those of minibatches(default_rng(seed)): replay them with train_step
+    replay = _mlp().compile("sparse_categorical_crossentropy", optimizers.SGD(0.1))
+    rng = np.random.default_rng(0)
+    steps = [replay.train_step(x[i], y[i]) for _ in range(2) for i in minibatches(len(x), 10, rng)]
+    np.testing.assert_array_equal(steps, a.batch_losses)
+    unshuffled = run(0, shuffle=False)
+    first = _mlp().compile("sparse_categorical_crossentropy", optimizers.SGD(0.1))
+    assert unshuffled.batch_losses[0] == first.train_step(x[:10], y[:10])
+
+
+def test_fit_builds_an_unbuilt_model_in_the_dtype_of_x():
+    x, y = _data(dtype=np.float32)
+    model = Sequential([Dense(4, activation="relu"), Dense(3, activation="softmax")])
+    model.compile("sparse_categorical_crossentropy", "adam").fit(x, y, epochs=1, verbose=0)
+    assert model.built and model.dtype == np.float32
+    assert all(v.dtype == np.float32 for v in model.params.values())
+    assert model.predict(x).dtype == np.float32
+    rebuilt = Sequential([Dense(4, activation="relu"), Dense(3, activation="softmax")]).build(
+        (6,), seed=0, dtype="float32")
+    fresh = Sequential([Dense(4, activation="relu"), Dense(3, activation="softmax")])
+    fresh.compile("sparse_categorical_crossentropy", "adam").fit(x, y, epochs=0, verbose=0)  # seed 0
+    np.testing.assert_array_equal(fresh.params["0/kernel"], rebuilt.params["0/kernel"])
+
+
+def test_accuracy_follows_the_shapes_like_keras():
+    p = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])
+    assert accuracy(np.array([1, 2]), p) == 0.5  # labels
+    assert accuracy(np.array([[1], [0]]), p) == 1.0  # labels with a trailing axis
+    assert accuracy(np.eye(3)[[1, 1]], p) == 0.5  # one-hot
+    assert accuracy(np.array([1, 0, 1]), np.array([[0.9], [0.2], [0.4]])) == pytest.approx(2 / 3)
+    assert accuracy(np.array([1, 0]), np.array([[0.3], [-0.2]]), from_logits=True) == 1.0
+    kp = keras.metrics.SparseCategoricalAccuracy()
+    kp.update_state(np.array([1, 2]), p)
+    assert float(kp.result()) == accuracy(np.array([1, 2]), p)
+
+
+# --- Keras twin ----------------------------------------------------------------------------------
+
+
+def test_to_keras_and_from_keras_round_trip():
+    x, _ = _data(n=20)
+    model = Sequential([Dense(5, activation="gelu"), Activation("relu"),
+                        Dense(3, activation="softmax")]).build((6,), seed=2)
+    twin = model.to_keras()
+    assert isinstance(twin, keras.Sequential) and len(twin.layers) == 3
+    assert relative_error(model.predict(x), twin.predict(x, verbose=0)) <= 1e-6
+    back = Sequential.from_keras(twin)
+    assert back.dtype == np.float64 and back.input_shape == (6,)
+    for key, value in model.params.items():
+        np.testing.assert_array_equal(back.params[key], value)
+    # a model defined and initialised by Keras
+    kmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(7, activation="relu"),
+                               keras.layers.Dense(2)])
+    ours = Sequential.from_keras(kmodel)
+    assert ours.dtype == np.float32 and [layer.activation.name for layer in ours.layers] == ["relu", "linear"]
+    x4 = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    np.testing.assert_allclose(ours.predict(x4), kmodel.predict(x4, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_compiled_twin_is_compiled_alike():
+    model = _mlp().compile(losses.SparseCategoricalCrossentropy(), optimizers.SGD(0.1, momentum=0.9))
+    twin = model.to_keras()
+    assert isinstance(twin.loss, keras.losses.SparseCategoricalCrossentropy)
+    assert isinstance(twin.optimizer, keras.optimizers.SGD) and float(twin.optimizer.momentum) == 0.9
+
+
+CURVE_CASES = {  # (our optimiser, Keras's, targets, dtype)
+    "sgd-sparse-f64": (lambda: optimizers.SGD(0.1, momentum=0.9),
+                       lambda: keras.optimizers.SGD(0.1, momentum=0.9), "sparse", "float64"),
+    "adam-onehot-f64": (lambda: optimizers.Adam(0.01), lambda: keras.optimizers.Adam(0.01),
+                        "onehot", "float64"),
+    "adam-sparse-f32": (lambda: optimizers.Adam(0.01), lambda: keras.optimizers.Adam(0.01),
+                        "sparse", "float32"),
+}
+
+
+@pytest.mark.parametrize("case", list(CURVE_CASES))
+def test_one_epoch_loss_curve_agrees_with_keras(case):
+    """Same initial weights, same batches in the same order: the per-batch losses of the NumPy
+    MLP and of its Keras twin (trained by Keras's own optimiser and loss) agree within 1e-4."""
+    make_opt, make_keras_opt, targets, dtype = CURVE_CASES[case]
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(640, 20)).astype(dtype)
+    labels = np.argmax(x[:, :5] @ rng.normal(size=(5, 4)), axis=1)
+    y = labels if targets == "sparse" else np.eye(4, dtype=dtype)[labels]
+    model = Sequential([Dense(32, activation="relu"), Dense(16, activation="tanh"),
+                        Dense(4, activation="softmax")]).build((20,), seed=3, dtype=dtype)
+    twin = model.to_keras()  # same initial weights
+    loss = "sparse_categorical_crossentropy" if targets == "sparse" else "categorical_crossentropy"
+    keras_loss = {"sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+                  "categorical_crossentropy": keras.losses.CategoricalCrossentropy}[loss](dtype=dtype)
+    twin.compile(loss=keras_loss, optimizer=make_keras_opt())
+    model.compile(loss, make_opt()).fit(x, y, epochs=1, batch_size=32, seed=11, verbose=0)
+    theirs = twins.fit_same_batches(twin, x, y, epochs=1, batch_size=32, seed=11)["batch_losses"]
+    ours = np.array(model.batch_losses)
+    assert ours.shape == theirs.shape == (20,)
+    worst = np.max(np.abs(ours - theirs) / np.abs(theirs))
+    assert worst <= 1e-4, worst
+    assert ours[-1] < 0.8 * ours[0]  # it learned something: the curves are not flat
+    final_error = relative_error(model.params["0/kernel"], np.asarray(twin.layers[0].kernel))
+    assert final_error <= (1e-6 if dtype == "float64" else 1e-3), final_error
+
+
+# --- sanity checks ---------------------------------------------------------------------------------
+
+
+def test_initial_loss_of_a_10_class_softmax_is_ln_10():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(500, 64)), rng.integers(0, 10, 500)
+    small = Dense(10, activation="softmax", kernel_initializer=lambda s, r: 0.01 * r.normal(size=s))
+    model = Sequential([Dense(32, activation="relu"), small]).build((64,), seed=0)
+    model.compile("sparse_categorical_crossentropy", "sgd")
+    assert abs(model.evaluate(x, y)["loss"] - math.log(10)) < 0.01
+
+
+def test_overfits_20_examples():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(20, 10)), rng.integers(0, 10, 20)  # random labels: pure memorisation
+    model = Sequential([Dense(64, activation="relu"), Dense(10, activation="softmax")]).build((10,))
+    model.compile("sparse_categorical_crossentropy", optimizers.Adam(0.01))
+    history = model.fit(x, y, epochs=300, batch_size=20, verbose=0)
+    assert history["loss"][0] > 2.0
+    assert model.evaluate(x, y) == pytest.approx({"loss": 0.0, "accuracy": 1.0}, abs=0.01)
+
+
+# --- bad input ---------------------------------------------------------------------------------------
+
+
+def test_bad_construction_and_compile_raise():
+    with pytest.raises(TypeError, match="non-empty list"):
+        Sequential([])
+    with pytest.raises(TypeError, match=r"layers\[1\] must be an nnbook Layer, got str"):
+        Sequential([Dense(2), "relu"])
+    model = _mlp()
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        model.compile("hinge", "sgd")
+    with pytest.raises(ValueError, match="unknown optimizer 'lion'"):
+        model.compile("mse", "lion")
+    with pytest.raises(ValueError, match="metrics must be a subset"):
+        model.compile("mse", "sgd", metrics=("f1",))
+
+
+def test_calls_in_the_wrong_order_raise():
+    x, y = _data(n=8)
+    with pytest.raises(RuntimeError, match="not built"):
+        Sequential([Dense(2)]).predict(x)
+    with pytest.raises(RuntimeError, match="not built"):
+        Sequential([Dense(2)]).to_keras()
+    with pytest.raises(RuntimeError, match="not compiled"):
+        _mlp().fit(x, y)
+    with pytest.raises(RuntimeError, match="not compiled"):
+        _mlp().evaluate(x, y)
+
+
+def test_bad_data_raises():
+    x, y = _data(n=40)
+    model = _mlp().compile("sparse_categorical_crossentropy", "sgd")
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 6\) with n >= 1, got \(40, 5\)"):
+        model.fit(x[:, :5], y)
+    with pytest.raises(ValueError, match=r"one target per example: x has 40 examples, y has shape \(39,\)"):
+        model.fit(x, y[:39])
+    with pytest.raises(ValueError, match=r"class labels must lie in \[0, 2\]"):
+        model.fit(x, np.where(np.arange(40) == 30, 3, y))
+    with pytest.raises(ValueError, match="finite"):
+        model.fit(np.where(x > 2, np.nan, x), y)
+    with pytest.raises(ValueError, match="finite"):
+        _mlp().compile("mse", "sgd").fit(x, np.full((40, 3), np.inf))
+    with pytest.raises(TypeError, match="numeric"):
+        model.fit(x, np.array(["a"] * 40))
+    with pytest.raises(ValueError, match="y_val must hold one target per example"):
+        model.fit(x, y, validation_data=(x, y[:5]))
+    with pytest.raises(TypeError, match="validation_data must be a pair"):
+        model.fit(x, y, validation_data=x)
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
+        model.fit(x, y, batch_size=0)
+    with pytest.raises(TypeError, match="epochs must be an integer >= 0"):
+        model.fit(x, y, epochs=1.5)
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 6\)"):
+        model.predict(x[0])
+    with pytest.raises(ValueError, match=r"one-hot rows of y_pred.s shape \(40, 3\), got shape \(40, 4\)"):
+        _mlp().compile("categorical_crossentropy", "sgd").fit(x, np.eye(4)[y])
+    with pytest.raises(TypeError, match="keras.Model"):
+        Sequential.from_keras(model)
+    with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Dropout"):
+        Sequential.from_keras(keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5)]))
