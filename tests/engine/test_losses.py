@@ -261,11 +261,54 @@ def test_bad_input(loss, y_true, y_pred, error, match):
         loss.gradient(y_true, y_pred)
 
 
+@pytest.mark.parametrize("delta", [1e160, 1e200, 1e300])
+def test_huber_with_a_huge_delta_is_finite_and_matches_keras(delta):
+    """A delta whose square overflows (the constructor accepts any finite delta > 0; this used to
+    raise OverflowError): every residual is inside the quadratic zone, so l = e^2 / 2."""
+    loss = L.Huber(delta=delta)
+    y_true, y_pred = np.array([0.0, 1.0, 2.0, -3.0]), np.array([1e4, -5.0, 2.5, 1e100])
+    with np.errstate(all="raise"):
+        value, grad = loss(y_true, y_pred), loss.gradient(y_true, y_pred)
+    e = y_pred - y_true
+    assert value == pytest.approx(np.mean(0.5 * e * e), rel=1e-15)
+    np.testing.assert_array_equal(grad, e / 4)
+    k_value, k_grad = _keras_value_and_grad(("Huber", {"delta": delta}), y_true, y_pred)
+    assert _rel_err(value, k_value) <= TOL64 and _rel_err(grad, k_grad) <= TOL64
+    # float32: Keras casts delta to float32, where it is inf; its value is the quadratic one (its
+    # gradient is NaN there: inf * 0 in the unused linear branch), ours the quadratic gradient.
+    y32 = y_pred[:3].astype(np.float32)
+    with np.errstate(all="raise"):
+        value32, grad32 = loss(y_true[:3], y32), loss.gradient(y_true[:3], y32)
+    k_value32, _ = _keras_value_and_grad(("Huber", {"delta": delta}), y_true[:3], y32, "float32")
+    assert _rel_err(value32, k_value32) <= TOL32
+    assert grad32.dtype == np.float32
+    np.testing.assert_allclose(grad32, (y32 - y_true[:3]) / 3, rtol=1e-6)
+
+
+def test_huber_linear_zone_stays_finite_for_large_residuals():
+    """|e| > delta: l = delta (|e| - delta / 2), computed without squaring delta or e."""
+    loss = L.Huber(delta=1e150)
+    with np.errstate(all="raise"):
+        value = loss([0.0], [1e158])
+    assert value == pytest.approx(1e150 * (1e158 - 0.5e150), rel=1e-15)
+
+
+def test_numpy_scalars_are_accepted():
+    assert L.Huber(delta=np.float32(0.5)).delta == 0.5 and L.Huber(delta=np.int64(2)).delta == 2.0
+    assert L.BinaryCrossentropy(from_logits=np.bool_(True)).from_logits is True
+
+
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="delta must be a positive"):
+    with pytest.raises(ValueError, match=r"delta must lie in \(0, inf\), got 0.0"):
         L.Huber(delta=0)
-    with pytest.raises(TypeError, match="delta must be a number"):
+    with pytest.raises(ValueError, match="delta must lie in"):
+        L.Huber(delta=np.inf)
+    with pytest.raises(TypeError, match="delta must be a number, got str"):
         L.Huber(delta="1")
+    with pytest.raises(TypeError, match="delta must be a number, got bool"):
+        L.Huber(delta=True)
     for cls in (L.BinaryCrossentropy, L.CategoricalCrossentropy, L.SparseCategoricalCrossentropy):
         with pytest.raises(TypeError, match="from_logits must be True or False"):
             cls(from_logits="yes")
+        with pytest.raises(TypeError, match="from_logits must be True or False"):
+            cls(from_logits=1)

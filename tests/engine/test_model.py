@@ -123,6 +123,30 @@ def test_shuffling_is_fixed_by_the_seed():
     assert unshuffled.batch_losses[0] == first.train_step(x[:10], y[:10])
 
 
+def test_minibatches_take_a_seed_a_generator_or_none():
+    by_seed = minibatches(10, 4, 3)
+    by_rng = minibatches(10, 4, np.random.default_rng(3))
+    assert all(np.array_equal(a, b) for a, b in zip(by_seed, by_rng))
+    assert sorted(np.concatenate(minibatches(10, 4, None)).tolist()) == list(range(10))
+    with pytest.raises(TypeError, match="rng must be an integer >= 0"):
+        minibatches(10, 4, "seed")
+
+
+def test_a_refused_x_leaves_an_unbuilt_model_unbuilt():
+    model = Sequential([Dense(8, activation="tanh"), Dense(3, activation="softmax")])
+    model.compile("sparse_categorical_crossentropy", "sgd")
+    bad = np.ones((4, 6))
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="x must be finite"):
+        model.fit(bad, np.zeros(4), verbose=0)
+    assert not model.built and not model.layers[0].built
+    with pytest.raises(ValueError, match="x must have shape"):
+        model.fit(np.ones(4), np.zeros(4), verbose=0)
+    assert not model.built
+    model.fit(np.ones((4, 5)), np.zeros(4), verbose=0)  # the first good x decides the shape
+    assert model.input_shape == (5,)
+
+
 def test_fit_builds_an_unbuilt_model_in_the_dtype_of_x():
     x, y = _data(dtype=np.float32)
     model = Sequential([Dense(4, activation="relu"), Dense(3, activation="softmax")])
@@ -169,7 +193,7 @@ def test_to_keras_and_from_keras_round_trip():
     ours = Sequential.from_keras(kmodel)
     assert ours.dtype == np.float32 and [layer.activation.name for layer in ours.layers] == ["relu", "linear"]
     x4 = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
-    np.testing.assert_allclose(ours.predict(x4), kmodel.predict(x4, verbose=0), rtol=1e-5, atol=1e-6)
+    assert relative_error(ours.predict(x4), kmodel.predict(x4, verbose=0)) <= 1e-5  # float32
 
 
 def test_compiled_twin_is_compiled_alike():

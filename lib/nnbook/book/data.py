@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._checks import float_dtype
+from .._checks import float_dtype, number_in, positive_int
 
 #: sha256 of every file under `data/` that the lib reads (`data/README.md` lists the same).
 CHECKSUMS = {
@@ -81,22 +81,24 @@ def read_verified(filename):
     return path
 
 
-def _check_fraction(test_size):
-    if isinstance(test_size, bool) or not isinstance(test_size, (float, int)):
-        raise TypeError(f"test_size must be a float in (0, 1), got {type(test_size).__name__}")
-    if not 0 < test_size < 1:
-        raise ValueError(f"test_size must lie strictly between 0 and 1, got {test_size}")
-
-
 def split(x, y, test_size, seed):
-    """Shuffle `(x, y)` with `seed` and cut off the last `test_size` fraction as the test set."""
-    _check_fraction(test_size)
+    """Shuffle `(x, y)` with `seed` and cut off the last `test_size` fraction as the test set;
+    both parts must keep at least one example."""
+    test_size = number_in(test_size, "test_size", 0, 1, low_open=True, high_open=True)
     x, y = np.asarray(x), np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y need the same length, got {len(x)} and {len(y)}")
-    order = np.random.default_rng(seed).permutation(len(x))
-    n_test = int(round(len(x) * test_size))
-    tr, te = order[: len(x) - n_test], order[len(x) - n_test :]
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y):
+        raise ValueError(f"x and y need one row per example, as many in each, got shapes {x.shape} "
+                         f"and {y.shape}")
+    n = len(x)
+    n_test = int(round(n * test_size))
+    if not 0 < n_test < n:
+        raise ValueError(
+            f"test_size={test_size:g} of {n} examples leaves {n - n_test} for training and {n_test} "
+            f"for testing; both need at least one: choose test_size between {1 / n:.3g} and "
+            f"{1 - 1 / n:.3g}"
+        )
+    order = np.random.default_rng(positive_int(seed, "seed", minimum=0)).permutation(n)
+    tr, te = order[: n - n_test], order[n - n_test :]
     return x[tr], y[tr], x[te], y[te]
 
 
@@ -128,19 +130,15 @@ def make_mnist1d():
     return {"x_train": d["x"], "y_train": d["y"], "x_test": d["x_test"], "y_test": d["y_test"]}
 
 
-def _check_n(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 8:
-        raise ValueError(f"n must be an integer >= 8, got {n!r}")
-
-
-def _check_noise(noise):
-    if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < 10:
-        raise ValueError(f"noise must be a number in [0, 10), got {noise!r}")
+def _check_synthetic(n, noise, seed):
+    """`(n, noise, seed)` of the synthetic sets: n >= 8 points, noise in [0, 10), seed >= 0."""
+    return (positive_int(n, "n", minimum=8), number_in(noise, "noise", 0, 10, high_open=True),
+            positive_int(seed, "seed", minimum=0))
 
 
 def _blobs(n=200, noise=0.5, seed=0):
     """Two Gaussian blobs centred at (-1.5, -1.5) and (1.5, 1.5): separable for noise < ~0.6."""
-    _check_n(n), _check_noise(noise)
+    n, noise, seed = _check_synthetic(n, noise, seed)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     centres = np.where(y[:, None] == 1, 1.5, -1.5)
@@ -150,7 +148,7 @@ def _blobs(n=200, noise=0.5, seed=0):
 
 def _xor(n=200, noise=0.15, seed=0):
     """Points jittered around the four corners of the unit square, labelled by XOR."""
-    _check_n(n), _check_noise(noise)
+    n, noise, seed = _check_synthetic(n, noise, seed)
     rng = np.random.default_rng(seed)
     corners = rng.integers(0, 2, size=(n, 2))
     corners[:4] = [[0, 0], [0, 1], [1, 0], [1, 1]]
@@ -161,7 +159,7 @@ def _xor(n=200, noise=0.15, seed=0):
 
 def _moons(n=200, noise=0.1, seed=0):
     """Two interleaving half circles (scikit-learn's `make_moons`)."""
-    _check_n(n), _check_noise(noise)
+    n, noise, seed = _check_synthetic(n, noise, seed)
     from sklearn.datasets import make_moons
 
     x, y = make_moons(n_samples=n, noise=noise, random_state=seed)
@@ -194,6 +192,7 @@ def load(name, dtype="float32", **kwargs):
         raise TypeError(f"dataset name must be a string, got {type(name).__name__}")
     if name not in _LOADERS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(names())}")
+    dtype = float_dtype(dtype)
     try:
         parts = _LOADERS[name](**kwargs)
     except TypeError as err:
@@ -201,5 +200,4 @@ def load(name, dtype="float32", **kwargs):
             raise TypeError(f"load({name!r}) got an unsupported argument: {err}") from None
         raise
     x_train, y_train, x_test, y_test = parts
-    dtype = float_dtype(dtype)
     return Dataset(name, x_train.astype(dtype), y_train, x_test.astype(dtype), y_test)

@@ -249,5 +249,5 @@ def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, alt="figure", **sliders):
         raise ValueError("interact needs at least one slider keyword, e.g. w=Slider(0, 1, 0.1)")
     for name, s in sliders.items():
         if not isinstance(s, Slider):
-            raise TypeError(f"slider {name!r} must be a nnbook.widgets.Slider, got {type(s).__name__}")
+            raise TypeError(f"slider {name!r} must be a nnbook.Slider, got {type(s).__name__}")
     return SliderView(draw, sliders, max_frames, alt)

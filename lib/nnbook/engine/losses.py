@@ -14,7 +14,7 @@ float32, anything else becomes float64); `y_true` is cast to it.
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, flag, number_in
 from .activations import sigmoid
 
 EPSILON = 1e-7  # keras.config.epsilon(): the clipping of probabilities
@@ -22,8 +22,6 @@ EPSILON = 1e-7  # keras.config.epsilon(): the clipping of probabilities
 
 def _check_pred(y_pred):
     """`y_pred` as a finite float array of at least one axis and one entry."""
-    if isinstance(y_pred, str):
-        raise TypeError("y_pred must be numeric, got a string")
     y_pred = as_float_array(y_pred, "y_pred")
     if y_pred.ndim == 0 or y_pred.size == 0:
         raise ValueError(f"y_pred must be a non-empty array (n, ...), got shape {y_pred.shape}")
@@ -32,8 +30,6 @@ def _check_pred(y_pred):
 
 def _check_true(y_true, dtype):
     """`y_true` as a finite array of `dtype`."""
-    if isinstance(y_true, str):
-        raise TypeError("y_true must be numeric, got a string")
     return as_float_array(y_true, "y_true").astype(dtype, copy=False)
 
 
@@ -97,9 +93,7 @@ class _FromLogits:
     """Mixin for the cross-entropies: `from_logits` says whether y_pred holds logits or probabilities."""
 
     def __init__(self, from_logits=False):
-        if not isinstance(from_logits, bool):
-            raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
-        self.from_logits = from_logits
+        self.from_logits = flag(from_logits, "from_logits")
 
     def _kwargs(self):
         return {"from_logits": self.from_logits}
@@ -139,27 +133,32 @@ class MeanAbsoluteError(_Elementwise):
 
 class Huber(_Elementwise):
     """Quadratic near 0, linear beyond `delta`: with e = y_pred - y_true,
-    l(e) = e^2 / 2 if |e| <= delta, else delta |e| - delta^2 / 2; dl/de = clip(e, -delta, delta)."""
+    l(e) = e^2 / 2 if |e| <= delta, else delta |e| - delta^2 / 2; dl/de = clip(e, -delta, delta).
+
+    Computed as l = m (|e| - m / 2) with m = min(|e|, delta), which never squares delta, so any
+    finite delta works; like Keras, a delta beyond the range of y_pred's dtype acts as infinity.
+    """
 
     name, keras_name = "huber", "Huber"
 
     def __init__(self, delta=1.0):
-        if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)):
-            raise TypeError(f"delta must be a number, got {type(delta).__name__}")
-        if not 0 < delta < np.inf:
-            raise ValueError(f"delta must be a positive finite number, got {delta!r}")
-        self.delta = float(delta)
+        self.delta = number_in(delta, "delta", 0, low_open=True)
 
     def _kwargs(self):
         return {"delta": self.delta}
 
+    def _delta(self, dtype):
+        """delta in `dtype`'s range: Keras casts it to y_pred's dtype, where 1e200 becomes inf."""
+        return min(self.delta, float(np.finfo(dtype).max))
+
     def _value(self, y_true, y_pred):
-        e = y_pred - y_true
-        a = np.abs(e)
-        return np.mean(np.where(a <= self.delta, 0.5 * e * e, self.delta * a - 0.5 * self.delta**2))
+        a = np.abs(y_pred - y_true)
+        m = np.minimum(a, self._delta(a.dtype))
+        return np.mean(m * (a - 0.5 * m))
 
     def _gradient(self, y_true, y_pred):
-        return np.clip(y_pred - y_true, -self.delta, self.delta) / y_pred.size
+        delta = self._delta(y_pred.dtype)
+        return np.clip(y_pred - y_true, -delta, delta) / y_pred.size
 
 
 class BinaryCrossentropy(_FromLogits, _Elementwise):
