@@ -5,6 +5,8 @@
     python3 book.py test [ARGS]      run the whole test suite (pytest ARGS)
     python3 book.py bench            time every chapter and NumPy vs Keras -> benchmarks/RESULTS.md
     python3 book.py sync             stamp _config.yml's repository into every chapter's badge/setup cell
+    python3 book.py colab [ARGS]     run every chapter and the widget tests under Colab's own versions
+                                     (Python 3.13, constraints-colab.txt) in .venv-colab/
 
 The first run creates `.venv/` and installs requirements-dev.txt pinned by constraints.txt (the
 exact versions CI tests); later runs reinstall only when those files change. Set NNBOOK_VENV to
@@ -13,6 +15,7 @@ use another environment, or NNBOOK_VENV=none to use the current interpreter as i
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -91,7 +94,57 @@ def sync(args):
     run([py, "-c", code])
 
 
-COMMANDS = {"site": site, "test": test, "bench": bench, "sync": sync}
+#: What a Colab runtime has preinstalled that the chapters use (pinned by constraints-colab.txt).
+COLAB_PREINSTALLED = ["tensorflow", "keras", "numpy", "scipy", "matplotlib", "pandas", "pygments",
+                      "pyyaml", "tqdm", "scikit-learn", "threadpoolctl", "mlxtend", "ipywidgets",
+                      "ipykernel", "ipython", "pytest"]
+
+
+def python313():
+    """Colab's Python: pyenv's 3.13, or python3.13 on PATH (the first that runs as 3.13); exits with
+    a message if there is none."""
+    candidates = [shutil.which("python3.13")]
+    if shutil.which("pyenv"):
+        prefix = subprocess.run(["pyenv", "prefix", "3.13.0"], capture_output=True, text=True)
+        candidates.insert(0, str(Path(prefix.stdout.strip()) / "bin" / "python") if prefix.returncode == 0
+                          else None)
+    for py in filter(None, candidates):
+        probe = subprocess.run([py, "-c", "import sys; print(sys.version_info[:2] == (3, 13))"],
+                               capture_output=True, text=True)
+        if probe.stdout.strip() == "True":
+            return py
+    sys.exit("Python 3.13 (Colab's version) is needed for `book.py colab`: neither `pyenv prefix 3.13.0` "
+             "nor python3.13 on PATH gives one")
+
+
+def colab(args):
+    """Build .venv-colab as a reader's Colab is (Colab's packages, then requirements.txt on top),
+    then run every chapter, the widget tests (ipywidgets 7.7.1) and tests/colab there."""
+    env_dir = ROOT / ".venv-colab"
+    py = env_dir / "bin" / "python"
+    if not py.exists():
+        print(f"creating {env_dir} with {python313()}", flush=True)
+        run([python313(), "-m", "venv", env_dir])
+    files = ["constraints-colab.txt", "requirements.txt", "pyproject.toml"]
+    digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)).hexdigest()
+    stamp = env_dir / ".nnbook-installed"
+    if not stamp.exists() or stamp.read_text() != digest:
+        print("installing Colab's packages, then the book's requirements on top", flush=True)
+        pip = [py, "-m", "pip", "install", "-q"]
+        run([*pip, "--upgrade", "pip"])
+        run([*pip, "-c", ROOT / "constraints-colab.txt", *COLAB_PREINSTALLED])
+        run([*pip, "-r", ROOT / "requirements.txt"])          # as a reader would: no constraints
+        run([*pip, "nbval>=0.11", "pytest-timeout>=2.3"])      # the test tools Colab lacks
+        run([*pip, "--no-deps", "-e", ROOT])
+        stamp.write_text(digest)
+    env = guarded_env()
+    env["NNBOOK_COLAB_ENV"] = "1"
+    paths = ["chapters", "tests/colab", "tests/book/test_widgets.py"]
+    result = subprocess.run([str(py), "-m", "pytest", *paths, *args], cwd=ROOT, env=env)
+    sys.exit(result.returncode)
+
+
+COMMANDS = {"site": site, "test": test, "bench": bench, "sync": sync, "colab": colab}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

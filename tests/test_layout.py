@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,3 +152,15 @@ def test_pyproject_lists_what_the_package_imports_at_module_top():
             if top and root not in STDLIB and root != "nnbook":
                 needed.add(pip_names.get(root, root).lower())
     assert needed <= declared, needed - declared
+
+
+def test_checks_give_clear_errors_for_ragged_lists_and_a_missing_dtype():
+    from nnbook import _checks
+
+    with pytest.raises(ValueError, match="rectangular array of numbers"):
+        _checks.as_float_array([[1, 2], [3]], "x")
+    with pytest.raises(TypeError, match="dtype must be float32 or float64, got None"):
+        _checks.float_dtype(None)
+    assert _checks.number_in(np.float32(0.5), "p", 0, 1) == 0.5
+    with pytest.raises(TypeError, match="must be a number"):
+        _checks.number_in(True, "p")

@@ -31,7 +31,11 @@ def as_float_array(x, name="x"):
     NaN/inf entries."""
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{name} must be numeric, got a string")
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except ValueError as err:  # ragged nested lists
+        raise ValueError(f"{name} must be a rectangular array of numbers, got rows of different "
+                         f"lengths ({err})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     arr = arr.astype(np.float32 if arr.dtype == np.float32 else np.float64, copy=False)
@@ -80,6 +84,8 @@ def one_of(value, name, choices):
 
 def float_dtype(dtype):
     """`dtype` as np.dtype float32 or float64."""
+    if dtype is None:
+        raise TypeError("dtype must be float32 or float64, got None")
     try:
         dt = np.dtype(dtype)
     except TypeError as err:

@@ -7,7 +7,7 @@ Computational graphs (chapter 4): `draw_graph`. Loss surfaces and optimiser path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._checks import as_float_array, positive_int
+from ._checks import positive_int
 from .lab import surfaces
 from .lab.autodiff import Node
 
@@ -127,6 +127,7 @@ def contours(surface, ax=None, n=120, levels=14, extent=None, cmap="viridis"):
     Log spacing shows the flat bottom of a valley as clearly as its steep walls.
     """
     W1, W2, F = surfaces.grid(surface, n, extent)
+    levels = positive_int(levels, "levels", minimum=2)
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.6))
     gap = F - surface.f_min
@@ -147,11 +148,17 @@ def contours(surface, ax=None, n=120, levels=14, extent=None, cmap="viridis"):
 def plot_path(ax, path, label=None, color=None, every=1, **kwargs):
     """Draw an optimiser's iterates `path` (k, 2) on `ax`: a line, dots, an open circle at the start.
 
-    Points outside the axes are clipped by matplotlib; a diverging path simply leaves the window.
+    Points outside the axes are clipped by matplotlib; a diverging path simply leaves the window,
+    and its NaN rows (from `optimizers.trajectory`) are left out.
     """
-    path = as_float_array(path, "path")
+    path = np.asarray(path)
+    if path.dtype.kind not in "biuf":
+        raise TypeError(f"path must be numeric, got an array of dtype {path.dtype}")
     if path.ndim != 2 or path.shape[1] != 2 or len(path) < 1:
         raise ValueError(f"path must have shape (k, 2) with k >= 1, got shape {path.shape}")
+    path = path.astype(np.float64)
+    if not np.isfinite(path[0]).all():
+        raise ValueError(f"path must start at a finite point, got {path[0].tolist()}")
     every = positive_int(every, "every")
     (line,) = ax.plot(path[:, 0], path[:, 1], lw=1.4, color=color, label=label, zorder=3, **kwargs)
     ax.plot(path[::every, 0], path[::every, 1], ".", ms=3.5, color=line.get_color(), zorder=3)

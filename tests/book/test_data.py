@@ -49,14 +49,81 @@ def test_splits_are_fixed_by_seed():
     np.testing.assert_array_equal(a.x_train, b.x_train)
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert not np.array_equal(a.y_test, c.y_test)
-    # train and test never share a row
-    both = np.concatenate([a.x_train, a.x_test])
-    assert len(both) == 1797
+
+
+@pytest.mark.parametrize("n, test_size, seed", [(1797, 0.5, 0), (5000, 0.2, 3), (9, 0.25, 1)])
+def test_train_and_test_never_share_a_row(n, test_size, seed):
+    """Split the row indices themselves: the two parts are disjoint and together hold every row
+    once (real images can repeat, so comparing pixel rows could not tell a shared row apart)."""
+    index = np.arange(n)
+    i_train, j_train, i_test, j_test = data.split(index, index, test_size, seed)
+    np.testing.assert_array_equal(i_train, j_train)  # x and y are shuffled together
+    assert len(np.intersect1d(i_train, i_test)) == 0
+    np.testing.assert_array_equal(np.sort(np.concatenate([i_train, i_test])), index)
+    assert len(i_test) == round(n * test_size)
+
+
+def test_digits_is_the_split_of_the_digits_rows():
+    """load("digits") takes exactly the rows `split` assigns to each part, so the index test above
+    covers it: train and test hold different rows of scikit-learn's digits."""
+    from sklearn.datasets import load_digits
+
+    full = load_digits()
+    i_train, _, i_test, _ = data.split(np.arange(len(full.target)), full.target, 0.5, 0)
+    ds = data.load("digits")
+    np.testing.assert_array_equal(ds.x_train, full.data[i_train].astype(np.float32) / 16)
+    np.testing.assert_array_equal(ds.y_test, full.target[i_test])
+
+
+def test_blobs_parts_share_no_point():
+    """Continuous data has no duplicate rows, so here row equality checks the same claim."""
+    ds = data.load("blobs", n=400)
+    same = np.all(ds.x_train[:, None, :] == ds.x_test[None, :, :], axis=-1)
+    assert not same.any()
+    assert len(np.unique(np.concatenate([ds.x_train, ds.x_test]), axis=0)) == 400
 
 
 def test_test_size_is_honoured():
     ds = data.load("mnist5k", test_size=0.1)
     assert len(ds.x_test) == 500 and len(ds.x_train) == 4500
+    ds = data.load("digits", test_size=np.float32(0.25), seed=np.int64(2))  # NumPy scalars are numbers
+    assert len(ds.x_test) == 449
+
+
+@pytest.mark.parametrize("test_size, empty", [(1e-4, "0 for testing"), (1 - 1e-4, "0 for training")])
+def test_a_test_size_that_empties_a_part_is_refused(test_size, empty):
+    with pytest.raises(ValueError, match=rf"test_size={test_size:g} of 1797 examples.*{empty}.*between"):
+        data.load("digits", test_size=test_size)
+    with pytest.raises(ValueError, match="both need at least one"):
+        data.split(np.zeros((10, 2)), np.zeros(10), test_size, 0)
+
+
+@pytest.mark.parametrize("x, y, match", [
+    ([], [], "at least 2 examples, got 0"),  # used to raise ZeroDivisionError
+    (np.zeros((1, 3)), np.zeros(1), "at least 2 examples, got 1"),
+    (np.zeros((4, 3)), np.zeros(3), r"as many in each, got shapes \(4, 3\) and \(3,\)"),
+    (np.float64(1.0), np.zeros(1), r"one row per example.*got shapes \(\) and \(1,\)"),
+], ids=["empty", "one", "lengths", "scalar"])
+def test_split_bad_arrays(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        data.split(x, y, 0.5, 0)
+
+
+def test_dtype():
+    d64, d32 = data.load("digits", dtype="float64"), data.load("digits")
+    assert d64.x_train.dtype == d64.x_test.dtype == np.float64
+    assert d32.x_train.dtype == d32.x_test.dtype == np.float32
+    np.testing.assert_array_equal(d64.x_train, d32.x_train)  # the same values, /16 is exact
+    assert d64.y_train.dtype == d64.y_test.dtype == np.int64  # labels stay labels
+    np.testing.assert_array_equal(d64.y_train, d32.y_train)
+    assert data.load("xor", dtype=np.float64).x_test.dtype == np.float64
+    assert data.load("mnist1d", dtype="float64").x_train.dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", ["int32", "float16", "int", 3])
+def test_bad_dtype_is_refused(dtype):
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        data.load("blobs", dtype=dtype)
 
 
 def test_synthetic_sets():
@@ -74,10 +141,18 @@ def test_synthetic_sets():
     [
         ("imagenet", {}, ValueError, "unknown dataset 'imagenet'"),
         (3, {}, TypeError, "string"),
-        ("digits", {"test_size": 1.5}, ValueError, "between 0 and 1"),
-        ("digits", {"test_size": "half"}, TypeError, "test_size"),
-        ("blobs", {"n": 3}, ValueError, "n must be"),
-        ("moons", {"noise": -1}, ValueError, "noise"),
+        ("digits", {"test_size": 1.5}, ValueError, r"test_size must lie in \(0, 1\), got 1.5"),
+        ("digits", {"test_size": 0}, ValueError, r"test_size must lie in \(0, 1\)"),
+        ("digits", {"test_size": "half"}, TypeError, "test_size must be a number"),
+        ("digits", {"test_size": True}, TypeError, "test_size must be a number, got bool"),
+        ("digits", {"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        ("mnist5k", {"seed": 1.5}, TypeError, "seed must be an integer"),
+        ("blobs", {"n": 3}, ValueError, "n must be an integer >= 8, got 3"),
+        ("blobs", {"n": 100.0}, TypeError, "n must be an integer"),
+        ("xor", {"n": True}, TypeError, "n must be an integer"),
+        ("moons", {"noise": -1}, ValueError, r"noise must lie in \[0, 10\)"),
+        ("moons", {"noise": None}, TypeError, "noise must be a number"),
+        ("xor", {"seed": "0"}, TypeError, "seed must be an integer"),
         ("mnist1d", {"seed": 3}, TypeError, "unsupported argument"),
     ],
 )

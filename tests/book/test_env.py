@@ -32,10 +32,19 @@ def test_setup_quiets_tensorflow_and_styles_plots():
     assert tuple(mpl.rcParams["figure.figsize"]) == env.PLOT_STYLE["figure.figsize"]
 
 
-@pytest.mark.parametrize("seed", [-1, 1.5, "0", True])
-def test_bad_seed(seed):
-    with pytest.raises(ValueError, match="seed"):
+@pytest.mark.parametrize("seed, error", [(-1, ValueError), (1.5, TypeError), ("0", TypeError),
+                                         (True, TypeError), (None, TypeError)])
+def test_bad_seed(seed, error):
+    with pytest.raises(error, match="seed must be an integer >= 0"):
         env.seed_everything(seed)
+
+
+def test_numpy_seed_and_bad_flags():
+    assert env.seed_everything(np.int64(3)).normal() == np.random.default_rng(3).normal()
+    with pytest.raises(TypeError, match="keras must be True or False"):
+        nnbook.setup(keras="no")
+    with pytest.raises(TypeError, match="colab must be True or False"):
+        nnbook.setup(keras=False, colab=1)
 
 
 def test_setup_hides_tensorflows_start_up_lines():

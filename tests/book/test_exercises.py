@@ -44,8 +44,9 @@ def test_errors_and_stubs_are_reported_not_raised(square):
     def stub(x):
         raise NotImplementedError
 
-    assert "NotImplementedError" in check(square, stub, quiet=True).message
-    assert "ZeroDivisionError" in check(square, lambda x: 1 / 0, quiet=True).message
+    assert "problem:  NotImplementedError" in check(square, stub, quiet=True).message
+    divided = check(square, lambda x: 1 / 0, quiet=True).message
+    assert "problem:  ZeroDivisionError: division by zero" in divided
     assert not check(square, lambda x: None, quiet=True)
     assert not check(square, lambda x: (x * x)[:1], quiet=True)  # wrong shape
 
@@ -59,6 +60,140 @@ def test_each_side_gets_its_own_copy_of_the_inputs(square):
     assert check(square, lambda x: x * x, quiet=True)
 
 
+def test_a_right_answer_that_changes_its_input_in_place_fails(square):
+    """The hints forbid changing the inputs; the reader's copy is compared with a pristine one
+    after the call (this answer used to pass: its return value is right)."""
+    def squares_then_clobbers(x):
+        y = x * x
+        x *= 0
+        return y
+
+    result = check(square, squares_then_clobbers, quiet=True)
+    assert not result
+    assert "case 1" in result.message and "changed its input 'x' in place" in result.message
+    assert "Multiply x" in result.message  # the hint still follows
+    assert result.failures[0].case == 1 and "in place" in result.failures[0].error
+
+
+def test_in_place_changes_are_found_in_every_kind_of_input():
+    exid = "test.inputs"
+    exercises._REGISTRY.pop(exid, None)
+    exercise(exid, cases=lambda: [((np.ones(2), [np.ones(2)]), {"state": {"m": np.zeros(2)}})],
+             hint="Return x.")(lambda x, extra, state: x)
+    try:
+        assert check(exid, lambda x, extra, state: x.copy(), quiet=True)
+
+        def in_list(x, extra, state):
+            extra[0] += 1
+            return x
+
+        def in_dict(x, extra, state):
+            state["m"][0] = 5.0
+            return x
+
+        def reshaped(x, extra, state):
+            x.shape = (1, 2)
+            return x.reshape(2)
+
+        assert "changed its input 'extra' in place" in check(exid, in_list, quiet=True).message
+        assert "changed its input 'state' in place" in check(exid, in_dict, quiet=True).message
+        assert "changed its input 'x' in place" in check(exid, reshaped, quiet=True).message
+    finally:
+        exercises._REGISTRY.pop(exid, None)
+
+
+def test_the_momentum_exercise_refuses_an_in_place_update():
+    def in_place(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
+        m *= momentum
+        m -= lr * g
+        return w + (momentum * m - lr * g if nesterov else m), m
+
+    result = check("ch07.momentum_step", in_place, quiet=True)
+    assert not result and "changed its input 'm' in place" in result.message
+
+
+@pytest.fixture
+def exact_number():
+    exid = "test.tenth"
+    exercises._REGISTRY.pop(exid, None)
+    exercise(exid, cases=lambda: [((), {})], hint="Return 0.1.", rtol=1e-12, atol=0)(lambda: 0.1)
+    yield exid
+    exercises._REGISTRY.pop(exid, None)
+
+
+def test_numbers_that_print_alike_are_shown_with_every_digit(exact_number):
+    """0.1 and 0.10000001 both print as 0.1 at 4 digits: the message used to read
+    "expected: 0.1, got: 0.1"."""
+    message = check(exact_number, lambda: 0.10000001, quiet=True).message
+    assert "case 1\n  expected: 0.1\n  got:      0.10000001\n" in message
+    message = check(exact_number, lambda: np.float32(0.1), quiet=True).message
+    assert "expected: 0.1  (float)" in message and "(float32)" in message
+
+
+@pytest.mark.parametrize("answer, shown", [
+    (3.0, "got:      3.  (float)"),
+    (True, "got:      True  (bool)"),
+    ("3", "got:      '3'  (str)"),  # a string used to print as 3, like the expected number
+    (np.int64(4), "got:      4"),
+], ids=["float", "bool", "str", "int64"])
+def test_types_are_shown_where_they_differ(answer, shown):
+    message = check("ch01.count_params", lambda sizes: answer, quiet=True).message
+    assert "case 1 with input(s) (2, 1)" in message
+    assert shown in message
+    if not isinstance(answer, np.integer):
+        assert "expected: 3  (int)" in message
+
+
+def test_a_dict_answer_shows_the_entry_that_differs():
+    """The printed dict is cut at 200 characters, before the entry that differs; the
+    "differs" line names that entry and its values."""
+    exid = "test.grads"
+    exercises._REGISTRY.pop(exid, None)
+    rng = np.random.default_rng(0)
+    cases = [((rng.normal(size=(6, 5)), rng.normal(size=(5, 4))), {})]
+    exercise(exid, cases=lambda: cases, hint="Return both products.")(
+        lambda a, b: {"ab": a @ b, "ba_t": (a @ b).T, "bias": (a @ b).sum(axis=0)})
+    try:
+        def wrong_bias(a, b):
+            bias = (a @ b).sum(axis=0)
+            bias[3] += 0.5
+            return {"ab": a @ b, "ba_t": (a @ b).T, "bias": bias}
+
+        message = check(exid, wrong_bias, quiet=True).message
+        got_line = next(line for line in message.splitlines() if line.startswith("  got:"))
+        assert "'bias'" not in got_line  # cut off before the entry that differs
+        assert "differs:  ['bias'][3] (1 of 4 entries differ): expected " in message
+        missing = check(exid, lambda a, b: {"ab": a @ b, "ba_t": (a @ b).T}, quiet=True).message
+        assert "differs:  the key 'bias' is missing (got the keys ['ab', 'ba_t'])" in missing
+    finally:
+        exercises._REGISTRY.pop(exid, None)
+
+
+def test_an_entry_hidden_by_the_summary_of_a_long_array_is_shown(square):
+    exid = "test.long"
+    exercises._REGISTRY.pop(exid, None)
+    exercise(exid, cases=lambda: [((np.arange(40.0),), {})], hint="Double x.")(lambda x: 2 * x)
+    try:
+        def wrong_middle(x):
+            y = 2 * x
+            y[20] = -1.0
+            return y
+
+        message = check(exid, wrong_middle, quiet=True).message
+        assert "..." in message  # the summary of a 40-entry array hides entry 20
+        assert "differs:  [20] (1 of 40 entries differ): expected 40., got -1." in message
+    finally:
+        exercises._REGISTRY.pop(exid, None)
+
+
+def test_keyword_inputs_are_shown():
+    message = check("ch03.softmax", lambda z, T=1.0: np.full(np.shape(z), 1 / 3), quiet=True).message
+    assert "case 1 with input(s) [1. 2. 3.]\n" in message
+    forgot_t = exercises.get("ch03.softmax").reference  # called without T
+    message = check("ch03.softmax", lambda z, T=1.0: forgot_t(z), quiet=True).message
+    assert "case 2 with input(s) [1. 2. 3.], T=0.5" in message
+
+
 def test_bad_calls(square):
     with pytest.raises(ValueError, match="unknown exercise"):
         check("ch99.nothing", lambda: 0)
@@ -66,6 +201,8 @@ def test_bad_calls(square):
         exercises.get(3)
     with pytest.raises(TypeError, match="needs a function"):
         check(square, 5)
+    with pytest.raises(TypeError, match="quiet must be True or False"):
+        check(square, lambda x: x * x, quiet="yes")
 
 
 def test_duplicate_registration_is_refused(square):

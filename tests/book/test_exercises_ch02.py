@@ -30,38 +30,38 @@ def _x1(x):
 
 
 @pytest.mark.parametrize(
-    "wrong",
+    "wrong, case",
     [
         # strict > instead of >=: z = 0 predicted as 0
-        lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) > 0)) * _x1(x),
+        (lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) > 0)) * _x1(x), 3),
         # forgot to update the bias
-        lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) >= 0)) * np.append(x, 0.0),
+        (lambda w, x, y, eta: w + eta * (y - float(w @ _x1(x) >= 0)) * np.append(x, 0.0), 1),
         # forgot the bias in the prediction
-        lambda w, x, y, eta: w + eta * (y - float(w[:-1] @ x >= 0)) * _x1(x),
+        (lambda w, x, y, eta: w + eta * (y - float(w[:-1] @ x >= 0)) * _x1(x), 5),
         # error with the wrong sign
-        lambda w, x, y, eta: w + eta * (float(w @ _x1(x) >= 0) - y) * _x1(x),
+        (lambda w, x, y, eta: w + eta * (float(w @ _x1(x) >= 0) - y) * _x1(x), 1),
         # updates on every example, using the label alone
-        lambda w, x, y, eta: w + eta * (2 * y - 1) * _x1(x),
+        (lambda w, x, y, eta: w + eta * (2 * y - 1) * _x1(x), 2),
         # forgot eta
-        lambda w, x, y, eta: w + (y - float(w @ _x1(x) >= 0)) * _x1(x),
+        (lambda w, x, y, eta: w + (y - float(w @ _x1(x) >= 0)) * _x1(x), 1),
         # returned only the weights, without the bias
-        lambda w, x, y, eta: (w + eta * (y - float(w @ _x1(x) >= 0)) * _x1(x))[:-1],
+        (lambda w, x, y, eta: (w + eta * (y - float(w @ _x1(x) >= 0)) * _x1(x))[:-1], 1),
         # returned the old weights unchanged
-        lambda w, x, y, eta: w,
+        (lambda w, x, y, eta: w, 1),
     ],
 )
-def test_update_wrong_answers_fail(wrong):
+def test_update_wrong_answers_fail(wrong, case, fails_at):
     result = check("ch02.update", wrong, quiet=True)
-    assert not result.passed
-    assert "hint" in result.message
+    fails_at(result, case)
 
 
-def test_update_stub_fails_with_hint():
+def test_update_stub_fails_with_hint(fails_at):
     def stub(w, x_i, y_i, eta):
         raise NotImplementedError
 
     result = check("ch02.update", stub, quiet=True)
-    assert not result.passed and "NotImplementedError" in result.message
+    fails_at(result, 1)
+    assert "\n  problem:  NotImplementedError\n" in result.message
 
 
 def test_predict_reference_passes():
@@ -79,18 +79,17 @@ def test_predict_accepts_the_lib_perceptron_and_booleans():
 
 
 @pytest.mark.parametrize(
-    "wrong",
+    "wrong, case",
     [
-        lambda x, w, b: np.where(x @ w + b > 0, 1, 0),  # strict >
-        lambda x, w, b: np.sign(x @ w + b),  # -1/+1 labels
-        lambda x, w, b: np.where(x @ w >= 0, 1, 0),  # forgot the bias
-        lambda x, w, b: x @ w + b,  # no step
-        lambda x, w, b: 1.0 / (1.0 + np.exp(-(x @ w + b))),  # sigmoid, not step
-        lambda x, w, b: np.where(x @ w + b >= 0, 1, 0)[:1],  # only the first example
-        lambda x, w, b: np.where(x @ w - b >= 0, 1, 0),  # bias with the wrong sign
+        (lambda x, w, b: np.where(x @ w + b > 0, 1, 0), 2),  # strict >
+        (lambda x, w, b: np.sign(x @ w + b), 1),  # -1/+1 labels
+        (lambda x, w, b: np.where(x @ w >= 0, 1, 0), 3),  # forgot the bias
+        (lambda x, w, b: x @ w + b, 1),  # no step
+        (lambda x, w, b: 1.0 / (1.0 + np.exp(-(x @ w + b))), 1),  # sigmoid, not step
+        (lambda x, w, b: np.where(x @ w + b >= 0, 1, 0)[:1], 1),  # only the first example
+        (lambda x, w, b: np.where(x @ w - b >= 0, 1, 0), 3),  # bias with the wrong sign
     ],
 )
-def test_predict_wrong_answers_fail(wrong):
+def test_predict_wrong_answers_fail(wrong, case, fails_at):
     result = check("ch02.predict", wrong, quiet=True)
-    assert not result.passed
-    assert "hint" in result.message
+    fails_at(result, case)

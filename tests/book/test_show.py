@@ -2,6 +2,7 @@
 
 import inspect
 
+import numpy as np
 import pytest
 
 from nnbook import show_source
@@ -30,3 +31,10 @@ def test_bad_input():
         show_source(42)
     with pytest.raises(ValueError, match="lines"):
         show_source(activations.sigmoid, lines=(3, 1))
+    with pytest.raises(ValueError, match=r"1 <= first <= last <= \d+, got \(1, 999\)"):
+        show_source(activations.sigmoid, lines=(1, 999))
+    for lines, match in [(5, "a pair"), ("12", "a pair"), ((1, 2, 3), "a pair"), ((1.0, 2), r"lines\[0\]"),
+                         ((1, True), r"lines\[1\] must be an integer")]:
+        with pytest.raises(TypeError, match=match):
+            show_source(activations.sigmoid, lines=lines)
+    assert show_source(activations.sigmoid, lines=(np.int64(1), np.int64(1))).code.startswith("def sigmoid")

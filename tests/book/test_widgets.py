@@ -8,6 +8,7 @@ import os
 import re
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 import ipywidgets  # noqa: E402
@@ -36,16 +37,34 @@ def test_slider_values_and_initial():
 @pytest.mark.parametrize(
     "args, kwargs, err, words",
     [
-        ((0, 1, 0), {}, ValueError, "step"),
+        ((0, 1, 0), {}, ValueError, r"Slider step must lie in \(0, 1\], got 0.0"),
+        ((0, 1, 2), {}, ValueError, r"Slider step must lie in \(0, 1\], got 2.0"),  # one position
+        ((0, 1, 1e-9), {}, ValueError, "more than 100000 positions; use a step of at least 1e-05"),
         ((1, 0, 0.1), {}, ValueError, "start < stop"),
-        ((0, 1, 0.1), {"value": 2}, ValueError, "value"),
-        (("0", 1, 0.1), {}, TypeError, "number"),
-        ((0, float("inf"), 0.1), {}, ValueError, "finite"),
+        ((0, 1, 0.1), {"value": 2}, ValueError, r"Slider value must lie in \[0, 1\], got 2.0"),
+        ((0, 1, 0.1), {"value": "0.5"}, TypeError, "Slider value must be a number, got str"),
+        ((0, 1, 0.1), {"value": True}, TypeError, "Slider value must be a number, got bool"),
+        (("0", 1, 0.1), {}, TypeError, "Slider start must be a number, got str"),
+        ((0, True, 0.1), {}, TypeError, "Slider stop must be a number, got bool"),
+        ((0, float("inf"), 0.1), {}, ValueError, r"Slider stop must lie in \(-inf, inf\), got inf"),
+        ((0, 1, 0.1), {"label": 3}, TypeError, "Slider label must be a string or None"),
+        ((0, 1, 0.1), {"fmt": None}, TypeError, "Slider fmt must be a format string"),
+        ((0, 1, 0.1), {"fmt": "{:.2f"}, ValueError, "Slider fmt must format one number"),
+        ((0, 1, 0.1), {"fmt": "{} {}"}, ValueError, "Slider fmt must format one number"),
     ],
 )
 def test_slider_rejects_bad_input(args, kwargs, err, words):
     with pytest.raises(err, match=words):
         Slider(*args, **kwargs)
+
+
+def test_slider_takes_numpy_numbers():
+    s = Slider(np.float32(0.0), np.int64(2), np.float32(0.5), value=np.float64(1.0))
+    assert list(s.values()) == [0.0, 0.5, 1.0, 1.5, 2.0] and s.initial() == 1.0
+    assert Slider(np.int64(1), np.int64(5), np.int64(1)).is_int
+    assert len(frame_grid([s], max_frames=np.int64(3))[0]) == 3
+    with pytest.raises(TypeError, match="max_frames must be an integer >= 2, got bool"):
+        frame_grid([s], max_frames=True)
 
 
 def test_frame_grid_respects_cap_and_keeps_initial():
@@ -74,6 +93,8 @@ def test_interact_validates_arguments():
         interact(lambda: "x")
     with pytest.raises(TypeError, match="Slider"):
         interact(lambda a: "x", a=(0, 1, 0.5))
+    with pytest.raises(TypeError, match="alt must be a string"):  # used to fail in html.escape
+        interact(lambda a: "x", alt=None, a=Slider(0, 1, 0.5))
 
 
 def test_render_frame():

@@ -75,8 +75,10 @@ def test_bad_input_raises():
         numerical_gradient(np.sum, [1.0, 2.0])
     with pytest.raises(TypeError, match="f must be a function"):
         numerical_gradient(3, np.ones(3))
-    with pytest.raises(ValueError, match="eps must be a positive"):
+    with pytest.raises(ValueError, match=r"eps must lie in \(0, inf\), got 0.0"):
         numerical_gradient(np.sum, np.ones(3), eps=0)
+    with pytest.raises(TypeError, match="eps must be a number, got bool"):
+        numerical_gradient(np.sum, np.ones(3), eps=True)
     with pytest.raises(TypeError, match="one number"):
         numerical_gradient(lambda v: v, np.ones(3))
     with pytest.raises(TypeError, match="nnbook Layer"):
@@ -88,3 +90,43 @@ def test_bad_input_raises():
         check_layer(f32, np.ones((2, 3)))
     with pytest.raises(ValueError, match="finite"):
         check_layer(L.Dense(2), np.array([[1.0, np.nan, 0.0]]))
+
+
+def test_numerical_gradient_refuses_nan_inputs_and_values():
+    """NaN used to pass silently: a NaN gradient, then a NaN relative error, for which
+    `error > 1e-3` is False, so a check looking for large errors let it through."""
+    with pytest.raises(ValueError, match="x must be finite, got 1 NaN/inf entries"):
+        numerical_gradient(np.sum, np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="f returned nan at x"):
+        numerical_gradient(lambda v: np.nan, np.ones(2))
+    x = np.array([1.0, 1e-7, 2.0])
+    with pytest.raises(ValueError, match=r"f returned nan with x\[1\] moved by eps.*log of 0"), \
+            np.errstate(invalid="ignore"):
+        numerical_gradient(lambda v: np.sum(np.log(v)), x)  # log(1e-7 - 1e-6)
+    np.testing.assert_array_equal(x, [1.0, 1e-7, 2.0])  # restored although f failed
+    W = np.ones((2, 2))
+    with pytest.raises(ValueError, match=r"x\[1, 0\] moved"):
+        numerical_gradient(lambda v: np.inf if v[1, 0] != 1 else 0.0, W)
+    np.testing.assert_array_equal(W, 1.0)
+
+
+@pytest.mark.parametrize("a, b, error, match", [
+    ([1.0, np.nan], [1.0, 2.0], ValueError, "a must be finite, got 1 NaN/inf entries"),
+    ([1.0, 2.0], [np.inf, 2.0], ValueError, "b must be finite"),
+    (["1"], [1.0], TypeError, "a must be numeric"),
+    ([1.0], None, TypeError, "b must be numeric"),
+], ids=lambda v: None)
+def test_relative_error_refuses_what_is_not_finite_numbers(a, b, error, match):
+    with pytest.raises(error, match=match):
+        relative_error(a, b)
+
+
+def test_check_layer_bad_arguments():
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"batch \(n, \*input_shape\).*\(3,\)"):
+        check_layer(L.Dense(2), np.ones(3))
+    with pytest.raises(TypeError, match="training must be True or False"):
+        check_layer(L.Dense(2), x, training="yes")
+    with pytest.raises(TypeError, match="seed must be an integer"):
+        check_layer(L.Dense(2), x, seed=0.5)
+    assert max(check_layer(L.Dense(2), x, eps=np.float32(1e-6), seed=np.int64(1)).values()) < 1e-7

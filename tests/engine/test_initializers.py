@@ -34,6 +34,13 @@ def test_fans_equal_keras(shape):
     assert I.compute_fans(shape) == keras_compute_fans(shape)
 
 
+def test_compute_fans_checks_its_shape():
+    assert I.compute_fans(7) == I.compute_fans((7,)) == (7, 7) and I.compute_fans(()) == (1, 1)
+    for shape in [None, 3.0, (3, 0), {"a": 1}]:  # these used to raise "has no len()" or KeyError
+        with pytest.raises(ValueError, match="shape must be a tuple of positive integers"):
+            I.compute_fans(shape)
+
+
 @pytest.mark.parametrize("name", RANDOM)
 @pytest.mark.parametrize("shape", [(300, 200), (3, 3, 16, 32), (5, 40, 60)])
 def test_std_and_bounds_match_the_formula_and_keras_samples(name, shape):
@@ -102,3 +109,40 @@ def test_bad_input_raises(name):
         I.variance_scaling((3, 4), rng, 1.0, "fan_in", "cauchy")
     with pytest.raises(ValueError, match="stddev"):
         I.truncated_normal((3, 4), rng, -1.0)
+
+
+@pytest.mark.parametrize("scale, error, match", [
+    (0.0, ValueError, r"scale must lie in \(0, inf\), got 0.0"),
+    (-2.0, ValueError, r"scale must lie in \(0, inf\), got -2.0"),
+    (np.nan, ValueError, "scale must lie in"),
+    (np.inf, ValueError, "scale must lie in"),
+    ("2", TypeError, "scale must be a number, got str"),
+    (True, TypeError, "scale must be a number, got bool"),
+    (None, TypeError, "scale must be a number, got NoneType"),
+], ids=lambda v: None)
+def test_variance_scaling_refuses_a_scale_keras_refuses(scale, error, match):
+    """Keras requires scale > 0; a negative one used to give NaN weights (sqrt of a negative) or
+    a math domain error, and 0 gave all-zero weights."""
+    for distribution in ("uniform", "truncated_normal"):
+        with pytest.raises(error, match=match):
+            I.variance_scaling((3, 4), np.random.default_rng(0), scale, "fan_in", distribution)
+
+
+def test_mode_and_distribution_must_be_names():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out', 'fan_avg', got None"):
+        I.variance_scaling((3, 4), rng, 1.0, None, "uniform")
+    with pytest.raises(ValueError, match="distribution must be one of 'uniform', 'truncated_normal'"):
+        I.variance_scaling((3, 4), rng, 1.0, "fan_in", ["uniform"])
+
+
+def test_numpy_scalars_are_numbers_and_bools_are_not():
+    rng = np.random.default_rng(0)
+    w = I.variance_scaling((np.int64(3), np.int32(4)), rng, np.float32(2.0), "fan_in", "uniform")
+    assert w.shape == (3, 4) and np.max(np.abs(w)) <= math.sqrt(3 * 2.0 / 3)
+    assert I.truncated_normal(np.int64(5), rng, np.float32(0.5)).shape == (5,)
+    assert I.glorot_uniform((2, 3), rng, dtype=np.dtype("float32")).dtype == np.float32
+    with pytest.raises(TypeError, match="stddev must be a number, got bool"):
+        I.truncated_normal((3,), rng, True)
+    with pytest.raises(ValueError, match="shape must be a tuple of positive integers"):
+        I.zeros(True)

@@ -62,14 +62,16 @@ def _float64(value):
     return value
 
 
-def _build(name, kwargs, keras_side=False):
-    """Our optimiser, or (keras_side) its Keras counterpart built from the same arguments."""
+def _build(name, kwargs, keras_side=False, schedule_args=_float64):
+    """Our optimiser, or (keras_side) its Keras counterpart built from the same arguments (the
+    schedule's arguments passed through `schedule_args`: as np.float64 by default)."""
     kwargs = dict(kwargs)
     if isinstance(kwargs.get("learning_rate"), tuple):
         schedule, args, *kw = kwargs["learning_rate"]
         kw = kw[0] if kw else {}
         if keras_side:
-            kwargs["learning_rate"] = getattr(keras.optimizers.schedules, schedule)(*_float64(args), **kw)
+            kwargs["learning_rate"] = getattr(keras.optimizers.schedules, schedule)(*schedule_args(args),
+                                                                                    **kw)
         else:
             kwargs["learning_rate"] = getattr(S, schedule)(*args, **kw)
     return getattr(keras.optimizers if keras_side else O, name)(**kwargs)
@@ -151,6 +153,38 @@ def test_float32_stays_float32_and_matches_keras(index):
     theirs = _run_keras(_build(*SETTINGS[index], keras_side=True), w0, grads)
     error = _trajectory_error(ours, theirs, w0)
     print(f"float32 {_id(SETTINGS[index])}: {error:.1e}")
+    assert error <= TOL32
+
+
+def _path_error(path_a, path_b, w0):
+    """The relative error of a whole run: for each parameter, the largest |d_a - d_b| over the
+    steps divided by the largest |d_a| + |d_b| over the steps (d = w_t - w_0); the worst parameter.
+    Unlike `_trajectory_error` it does not divide by the tiny displacement of the first steps: in
+    float32, w_t - w_0 is only known to ulp(w_t) ~ 6e-8 for |w| ~ 1, so after one step of size
+    ~0.005 a one-ulp difference already reads 1e-5 (TensorFlow computes x / sqrt(v) as
+    x * rsqrt(v), one ulp off ours in RMSprop)."""
+    worst = 0.0
+    for k in SHAPES:
+        da = np.stack([a[k].astype(np.float64) - w0[k] for a in path_a])
+        db = np.stack([b[k].astype(np.float64) - w0[k] for b in path_b])
+        worst = max(worst, float(np.max(np.abs(da - db)) / np.max(np.abs(da) + np.abs(db))))
+    return worst
+
+
+@pytest.mark.parametrize("index", range(len(SETTINGS)), ids=[_id(s) for s in SETTINGS])
+def test_float32_matches_keras_at_its_default_floatx(index):
+    """What a reader runs: Keras at floatx float32 (learning rate and schedules in float32, Python
+    floats as arguments) with float32 variables, against our optimiser on float32 arrays, 100 steps.
+    Measured: `_path_error`, the deviation of the displacement w_t - w_0 relative to the size of
+    the displacements of the run, for every parameter."""
+    w0, grads = _problem(seed=3, dtype=np.float32)
+    ours = _run_numpy(_build(*SETTINGS[index]), w0, grads)
+    assert all(v.dtype == np.float32 for v in ours[-1].values())
+    keras.config.set_floatx("float32")  # the autouse fixture restores it afterwards
+    theirs = _run_keras(_build(*SETTINGS[index], keras_side=True, schedule_args=lambda a: a), w0, grads)
+    assert all(v.dtype == np.float32 for v in theirs[-1].values())
+    error = _path_error(ours, theirs, w0)
+    print(f"float32 at floatx float32, {_id(SETTINGS[index])}: {error:.1e}")
     assert error <= TOL32
 
 
@@ -261,6 +295,55 @@ def test_custom_rate_function():
     np.testing.assert_allclose(w, [-(1 + 1 / 2 + 1 / 3)], rtol=1e-15)
 
 
+@pytest.mark.parametrize("rate, step, match", [
+    (lambda t: np.nan, 0, r"learning rate at step 0 must lie in \[0, inf\), got nan"),
+    (lambda t: 0.1 - 0.05 * t, 3, r"learning rate at step 3 must lie in \[0, inf\), got -0.05"),
+    (S.ExponentialDecay(1.0, 1, 10.0), 309, r"learning rate at step 309 .*got inf"),  # 10^309
+], ids=["nan", "negative", "overflow"])
+def test_a_rate_function_is_checked_at_every_step(rate, step, match):
+    """A constant rate of -0.1 is refused when the optimiser is built; a function giving one must
+    be refused at the step it does, before anything is updated."""
+    opt, w = O.Adam(rate), np.ones(2)
+    with pytest.raises(ValueError, match=match), np.errstate(over="ignore"):
+        for _ in range(step + 1):
+            opt.apply({"w": w}, {"w": np.ones(2)})
+    assert opt.iterations == step
+    before = w.copy()
+    with pytest.raises(ValueError, match=f"step {step}"), np.errstate(over="ignore"):
+        opt.apply({"w": w}, {"w": np.ones(2)})
+    np.testing.assert_array_equal(w, before)
+
+
+def test_a_rate_function_must_return_a_number():
+    for rate, got in [(lambda t: None, "NoneType"), (lambda t: "0.1", "str"), (lambda t: True, "bool"),
+                      (lambda t: np.array([0.1, 0.2]), r"an array of shape \(2,\)")]:
+        with pytest.raises(TypeError, match=f"learning rate at step 0 must be a number, got {got}"):
+            O.SGD(rate).apply({"w": np.ones(1)}, {"w": np.ones(1)})
+
+
+def test_a_rate_function_may_return_numpy_numbers_and_zero():
+    """0 is a rate a schedule reaches (CosineDecay with alpha=0 ends there)."""
+    for rate, end in [(lambda t: np.float32(0.5), -1.5), (lambda t: np.where(t < 1, 0.5, 0.0), -0.5),
+                      (S.CosineDecay(0.5, 1), -0.5)]:
+        opt, w = O.SGD(rate), np.zeros(1)
+        for _ in range(3):
+            opt.apply({"w": w}, {"w": np.ones(1)})
+        np.testing.assert_array_equal(w, [end])
+
+
+def test_numpy_scalars_are_numbers_and_bools_are_not():
+    opt = O.Adam(np.float32(0.01), beta_1=np.float64(0.8), amsgrad=np.bool_(True))
+    assert opt.learning_rate == pytest.approx(0.01, rel=1e-7) and opt.amsgrad is True
+    assert O.SGD(np.int64(1), momentum=np.float32(0.5)).momentum == 0.5
+    assert S.PiecewiseConstantDecay([np.int64(5)], [np.float32(0.5), 0.25])(np.int64(6)) == 0.25
+    assert S.ExponentialDecay(np.float32(0.5), np.int64(10), 0.5)(10) == pytest.approx(0.25)
+    assert O.trajectory(O.SGD(0.1), lambda w: w, [1.0], np.int64(2)).shape == (3, 1)
+    for build in (lambda: O.SGD(True), lambda: O.SGD(0.1, momentum=True), lambda: O.RMSprop(rho=False),
+                  lambda: S.CosineDecay(0.1, True), lambda: S.PiecewiseConstantDecay([True], [0.1, 0.2])):
+        with pytest.raises(TypeError, match="must be a number, got bool"):
+            build()
+
+
 def test_get():
     assert isinstance(O.get("adam"), O.Adam)
     assert isinstance(O.get("AdamW"), O.AdamW) and O.get("adamw").weight_decay == 0.004
@@ -320,8 +403,11 @@ def test_trajectory_of_a_diverging_run_ends_in_nan_rows():
     ((None, lambda w: w, [], 3), ValueError, "non-empty"),
     ((None, lambda w: w, [np.nan], 3), ValueError, "w0 must be finite"),
     ((None, lambda w: w, [1.0], -1), ValueError, "steps must be an integer >= 0"),
-    ((None, lambda w: w, [1.0], 2.5), ValueError, "steps must be an integer"),
+    ((None, lambda w: w, [1.0], 2.5), TypeError, "steps must be an integer"),
+    ((None, lambda w: w, [1.0], True), TypeError, "steps must be an integer"),
     ((None, lambda w: np.ones(3), [1.0, 2.0], 3), ValueError, r"shape \(2,\), got shape \(3,\)"),
+    ((None, lambda w: ["a", "b"], [1.0, 2.0], 3), TypeError, r"gradient as numbers, got .*dtype <U1"),
+    ((None, lambda w: None, [1.0, 2.0], 3), TypeError, r"gradient as numbers, got .*dtype object"),
 ], ids=lambda v: None)
 def test_trajectory_bad_input(args, error, match):
     optimizer, *rest = args

@@ -194,6 +194,11 @@ def test_numbers_become_constant_nodes():
         (lambda: G.Node(1.0) / 0.0, ValueError, "is 0"),
         (lambda: G.exp(G.Node(1e4)), ValueError, "overflows"),
         (lambda: G.log(G.Node(0.0)), ValueError, "positive"),
+        # these used to raise OverflowError, or to store an infinite local derivative
+        (lambda: G.Node(10.0) ** 400, ValueError, "10 \\*\\* 400 overflows float64"),
+        (lambda: G.log(G.Node(1e-320)), ValueError, "local derivative of log must be a finite number"),
+        (lambda: G.Node(np.bool_(True)), TypeError, "real number"),
+        (lambda: G.value_and_grad(lambda x: x, x=np.bool_(False)), TypeError, "'x'"),
         (lambda: G.log(-1.0), ValueError, "positive"),
         (lambda: G.named(G.Node(1.0), 7), TypeError, "label"),
         (lambda: G.value_and_grad(lambda: G.Node(1.0)), ValueError, "keyword"),
@@ -264,3 +269,9 @@ def test_layout_separates_nodes_sharing_a_column_and_arcs_over_skipped_columns()
     fig = plots.draw_graph(G.trace(lambda x, y: x * y, x=1.0, y=2.0)[0])
     assert len(fig.axes[0].lines) == 0  # neighbouring columns only: straight arrows
     plt.close(fig)
+
+
+def test_numpy_scalars_are_numbers():
+    value, grads = G.value_and_grad(lambda x, y: x * y + x ** np.int64(2), x=np.float32(2.0), y=np.int64(3))
+    assert value == 10.0 and grads == {"x": 7.0, "y": 2.0}
+    assert (G.Node(1.5) * np.float64(2.0)).value == 3.0

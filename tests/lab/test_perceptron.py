@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from nnbook.book.data import load
+from nnbook.engine.gradcheck import relative_error
 from nnbook.lab import perceptron as P
 
 keras = pytest.importorskip("keras")
@@ -218,8 +219,7 @@ def test_keras_twin_matches_numpy(dtype, tol):
     assert history == p.history
     kernel, bias = layer.get_weights()
     assert kernel.dtype == np.dtype(dtype)
-    np.testing.assert_allclose(kernel[:, 0], p.w, rtol=tol, atol=tol)
-    np.testing.assert_allclose(bias[0], p.b, rtol=tol, atol=tol)
+    assert relative_error(np.append(kernel[:, 0], bias), np.append(p.w, p.b)) <= tol
     np.testing.assert_array_equal(P.keras_predict(layer, x), p.predict(x))
 
 
@@ -231,8 +231,8 @@ def test_keras_twin_matches_numpy_from_nonzero_start_in_64d():
     p = P.Perceptron(64, w=w0, b=0.5).fit(x, y, epochs=2, eta=0.1, seed=0)
     layer = P.keras_perceptron(64, w=w0, b=0.5)
     assert P.keras_fit(layer, x, y, epochs=2, eta=0.1, order=p.orders) == p.history
-    np.testing.assert_allclose(layer.get_weights()[0][:, 0], p.w, atol=1e-6)
-    np.testing.assert_allclose(layer.get_weights()[1][0], p.b, atol=1e-6)
+    kernel, bias = layer.get_weights()
+    assert relative_error(np.append(kernel[:, 0], bias), np.append(p.w, p.b)) <= 1e-6
 
 
 def test_keras_fit_same_order_every_epoch_and_xor():
@@ -241,7 +241,7 @@ def test_keras_fit_same_order_every_epoch_and_xor():
     history = P.keras_fit(layer, d.x_train, d.y_train, epochs=3, order=np.arange(150))
     p = P.Perceptron(2).fit(d.x_train, d.y_train, epochs=3, shuffle=False)
     assert history == p.history and min(history) > 0
-    np.testing.assert_allclose(layer.get_weights()[0][:, 0], p.w, atol=1e-6)
+    assert relative_error(layer.get_weights()[0][:, 0], p.w) <= 1e-6
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -274,9 +274,9 @@ def test_fit_rejects_bad_input(x, y, kwargs, err, match):
 def test_other_bad_input():
     with pytest.raises(ValueError, match=r"shape \(2,\)"):
         P.Perceptron(2, w=[1.0, 2.0, 3.0])
-    with pytest.raises(TypeError, match="n_features"):
+    with pytest.raises(TypeError, match="n_features must be an integer >= 1, got float 2.0"):
         P.Perceptron(2.0)
-    with pytest.raises(ValueError, match="n_features"):
+    with pytest.raises(ValueError, match="n_features must be an integer >= 1, got 0"):
         P.Perceptron(0)
     with pytest.raises(TypeError, match="float32 or float64"):
         P.Perceptron(2, dtype=np.int64)
@@ -297,6 +297,27 @@ def test_other_bad_input():
         P.keras_fit(layer, np.ones((3, 2)), [0, 1, 0], epochs=3, order=np.zeros((2, 3), int))
     with pytest.raises(TypeError, match="integer indices"):
         P.keras_fit(layer, np.ones((3, 2)), [0, 1, 0], epochs=1, order=[0.0, 1.0, 2.0])
+
+
+def test_numpy_scalars_are_numbers_and_bools_are_not():
+    x, y = _blobs()
+    a = P.Perceptron(np.int64(2)).fit(x, y, epochs=np.int64(20), eta=np.float32(0.5), seed=np.int64(1))
+    b = P.Perceptron(2).fit(x, y, epochs=20, eta=0.5, seed=1)
+    np.testing.assert_array_equal(a.w, b.w)
+    w, _ = P.update([1.0, 1.0], 0.0, [1.0, -3.0], 1, eta=np.float64(0.5))
+    np.testing.assert_array_equal(w, [1.5, -0.5])
+    assert P.shuffled_orders(np.int32(4), np.int64(2)).shape == (2, 4)
+    for call, match in [
+        (lambda: P.Perceptron(2).fit(x, y, eta=True), "eta must be a number, got bool"),
+        (lambda: P.Perceptron(2).fit(x, y, epochs=True), "epochs must be an integer >= 1, got bool"),
+        (lambda: P.Perceptron(True), "n_features must be an integer >= 1, got bool"),
+        (lambda: P.Perceptron(2).fit(x, y, shuffle="no"), "shuffle must be True or False"),
+        (lambda: P.update([1.0], 0.0, [1.0], 1, eta=True), "eta must be a number, got bool"),
+        (lambda: P.shuffled_orders(3, 2, seed=1.5), "seed must be an integer"),
+        (lambda: P.keras_fit(P.keras_perceptron(2), x, y, epochs=np.bool_(True)), "epochs"),
+    ]:
+        with pytest.raises(TypeError, match=match):
+            call()
 
 
 # --- large inputs --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from nnbook import plots  # noqa: E402
+from nnbook.engine import optimizers as O  # noqa: E402
 from nnbook.lab import surfaces as S  # noqa: E402
 
 ALL = [S.Quadratic(), S.Quadratic(h1=2.0, h2=7.0, angle=0.6), S.Saddle(), S.Rosenbrock(),
@@ -125,16 +126,45 @@ def test_bad_values_and_types():
         S.Saddle().f([np.nan, 0.0])
     with pytest.raises(TypeError, match="numeric"):
         S.Saddle().f(["a", "b"])
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"h1 \(a curvature\) must lie in \(0, inf\), got -1.0"):
         S.Quadratic(h1=-1.0)
-    with pytest.raises(TypeError, match="number"):
+    with pytest.raises(TypeError, match="h2 .a curvature. must be a number, got str"):
         S.Quadratic(h2="20")
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="angle .radians. must lie in"):
+        S.Quadratic(angle=np.inf)
+    with pytest.raises(ValueError, match=r"b \(the weight of the valley walls\) must lie in \(0, inf\)"):
         S.Rosenbrock(b=0.0)
+    with pytest.raises(ValueError, match="a must lie in"):
+        S.Rosenbrock(a=np.nan)
     with pytest.raises(ValueError, match="unknown surface 'bowl'"):
         S.get("bowl")
     with pytest.raises(TypeError):
         S.grid("quadratic")
+
+
+def test_numpy_scalars_are_numbers_and_bools_are_not():
+    q = S.Quadratic(h1=np.float32(0.5), h2=np.int64(4), angle=np.float64(0.3))
+    assert (q.h1, q.h2, q.angle) == (0.5, 4.0, 0.3)
+    assert S.Rosenbrock(a=np.int32(2), b=np.float32(10)).minima[0].tolist() == [2.0, 4.0]
+    assert S.grid(q, n=np.int64(3))[2].shape == (3, 3)
+    for build in (lambda: S.Quadratic(h1=True), lambda: S.Quadratic(angle=False),
+                  lambda: S.Rosenbrock(b=True)):
+        with pytest.raises(TypeError, match="must be a number, got bool"):
+            build()
+    with pytest.raises(TypeError, match="n must be an integer >= 2, got bool"):
+        S.grid(q, n=True)
+
+
+@pytest.mark.parametrize("extent, error, match", [
+    ((0.0, 1.0), TypeError, r"extent must be \(x_min, x_max, y_min, y_max\), got a tuple of 2 items"),
+    ("0 1 0 1", TypeError, "extent must be"),
+    ((0.0, 1.0, 0.0, np.nan), ValueError, r"extent\[3\] must lie in"),
+    ((1.0, 0.0, 0.0, 1.0), ValueError, "x_min < x_max"),
+    ((0.0, 1.0, 2.0, 2.0), ValueError, "y_min < y_max"),
+], ids=lambda v: None)
+def test_grid_bad_extent(extent, error, match):
+    with pytest.raises(error, match=match):
+        S.grid(S.Saddle(), n=5, extent=extent)
 
 
 def test_get_builds_each_surface():
@@ -163,4 +193,21 @@ def test_contours_and_plot_path():
         plots.plot_path(ax, np.zeros((3, 3)))
     with pytest.raises(ValueError, match="every"):
         plots.plot_path(ax, np.zeros((3, 2)), every=0)
+    with pytest.raises(TypeError, match="path must be numeric"):
+        plots.plot_path(ax, [["a", "b"]])
+    with pytest.raises(ValueError, match="start at a finite point"):
+        plots.plot_path(ax, [[np.nan, 0.0], [1.0, 1.0]])
+    with pytest.raises(TypeError, match="levels must be an integer >= 2"):
+        plots.contours(s, ax=ax, n=10, levels=4.5)
+    plt.close(fig)
+
+
+def test_plot_path_leaves_out_the_nan_rows_of_a_diverging_run():
+    """`trajectory` ends a diverging run in NaN rows "which plots simply leave out": plot_path
+    used to refuse them (path must be finite)."""
+    path = O.trajectory(O.SGD(3.0), S.Quadratic(h1=1.0, h2=1.0).grad, [1.0, -1.0], 1100)  # w *= -2
+    assert np.isnan(path[-1]).all() and np.isfinite(path[0]).all()
+    fig, ax = plt.subplots()
+    line = plots.plot_path(ax, path)
+    np.testing.assert_array_equal(line.get_xydata(), path)  # matplotlib skips the NaN points
     plt.close(fig)

@@ -91,6 +91,8 @@ def split(x, y, test_size, seed):
                          f"and {y.shape}")
     n = len(x)
     n_test = int(round(n * test_size))
+    if n < 2:
+        raise ValueError(f"a train/test split needs at least 2 examples, got {n}")
     if not 0 < n_test < n:
         raise ValueError(
             f"test_size={test_size:g} of {n} examples leaves {n - n_test} for training and {n_test} "

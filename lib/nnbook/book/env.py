@@ -9,6 +9,8 @@ import warnings
 
 import numpy as np
 
+from .._checks import flag, positive_int
+
 DEFAULT_SEED = 0
 
 #: Matplotlib defaults shared by every figure in the book.
@@ -67,9 +69,7 @@ def seed_everything(seed=DEFAULT_SEED):
 
     Returns a fresh `numpy.random.Generator` seeded with `seed` for the caller's own use.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
+    seed = positive_int(seed, "seed", minimum=0)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
@@ -95,9 +95,9 @@ def setup(seed=DEFAULT_SEED, *, keras=True, colab=None):
     """
     from . import colab as _colab
 
+    keras = flag(keras, "keras")
+    colab = _colab.in_colab() if colab is None else flag(colab, "colab")
     quiet_tensorflow()
-    if colab is None:
-        colab = _colab.in_colab()
     if colab:
         _colab.install_missing()
     if keras:

@@ -3,6 +3,8 @@
 import inspect
 import textwrap
 
+from .._checks import describe, positive_int
+
 
 class Source:
     """Highlighted source code; Jupyter and the book render it through `_repr_html_`."""
@@ -38,7 +40,9 @@ def show_source(obj, *, lines=None):
         )
     code = textwrap.dedent(inspect.getsource(obj))
     if lines is not None:
-        first, last = lines
+        if isinstance(lines, (str, bytes)) or not isinstance(lines, (tuple, list)) or len(lines) != 2:
+            raise TypeError(f"lines must be a pair (first, last) of line numbers, got {describe(lines)}")
+        first, last = positive_int(lines[0], "lines[0]"), positive_int(lines[1], "lines[1]")
         all_lines = code.splitlines()
         if not 1 <= first <= last <= len(all_lines):
             raise ValueError(f"lines must satisfy 1 <= first <= last <= {len(all_lines)}, got {lines}")

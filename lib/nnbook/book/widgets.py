@@ -24,8 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._checks import describe, number_in, positive_int
+
 DEFAULT_MAX_FRAMES = 30
 STATIC_DPI = 72
+MAX_POSITIONS = 100_000  # a slider's grid is materialised (values()), so it must stay small
 
 
 @dataclass(frozen=True)
@@ -40,20 +43,25 @@ class Slider:
     fmt: str = "{:.3g}"
 
     def __post_init__(self):
-        for field in ("start", "stop", "step"):
-            v = getattr(self, field)
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise TypeError(f"Slider {field} must be a number, got {type(v).__name__}")
-            if not math.isfinite(v):
-                raise ValueError(f"Slider {field} must be finite, got {v}")
-        if self.step <= 0:
-            raise ValueError(f"Slider step must be > 0, got {self.step}")
-        if self.stop <= self.start:
+        start, stop = number_in(self.start, "Slider start"), number_in(self.stop, "Slider stop")
+        if stop <= start:
             raise ValueError(f"Slider needs start < stop, got start={self.start}, stop={self.stop}")
-        if self.value is not None and not self.start <= self.value <= self.stop:
-            raise ValueError(
-                f"Slider value must lie in [{self.start}, {self.stop}], got {self.value}"
-            )
+        step = number_in(self.step, "Slider step", 0, stop - start, low_open=True)
+        if (stop - start) / step > MAX_POSITIONS:
+            raise ValueError(f"Slider from {self.start} to {self.stop} in steps of {self.step} has more "
+                             f"than {MAX_POSITIONS} positions; use a step of at least "
+                             f"{(stop - start) / MAX_POSITIONS:.3g}")
+        if self.value is not None:
+            number_in(self.value, "Slider value", start, stop)
+        if self.label is not None and not isinstance(self.label, str):
+            raise TypeError(f"Slider label must be a string or None, got {describe(self.label)}")
+        if not isinstance(self.fmt, str):
+            raise TypeError(f"Slider fmt must be a format string like '{{:.3g}}', got {describe(self.fmt)}")
+        try:
+            self.fmt.format(self.start)
+        except (ValueError, IndexError, KeyError) as err:
+            raise ValueError(f"Slider fmt must format one number, like '{{:.3g}}', got "
+                             f"{self.fmt!r} ({err})") from None
 
     @property
     def is_int(self):
@@ -78,8 +86,7 @@ def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
     Returns one 1-D array per slider. Each keeps its initial value and is thinned evenly,
     the slider with the most values first, until the product of the lengths fits the cap.
     """
-    if not isinstance(max_frames, int) or isinstance(max_frames, bool) or max_frames < 2:
-        raise ValueError(f"max_frames must be an integer >= 2, got {max_frames!r}")
+    max_frames = positive_int(max_frames, "max_frames", minimum=2)
     if 2 ** len(sliders) > max_frames:
         raise ValueError(
             f"{len(sliders)} sliders need at least {2 ** len(sliders)} frames, "
@@ -245,6 +252,8 @@ def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, alt="figure", **sliders):
     """
     if not callable(draw):
         raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a string describing the figure, got {describe(alt)}")
     if not sliders:
         raise ValueError("interact needs at least one slider keyword, e.g. w=Slider(0, 1, 0.1)")
     for name, s in sliders.items():

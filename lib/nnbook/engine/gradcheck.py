@@ -9,44 +9,62 @@ import math
 
 import numpy as np
 
+from .._checks import as_float_array, flag, number_in, positive_int
 from .layers.base import Layer
 
 
-def numerical_gradient(f, x, eps=1e-6):
-    """df/dx by centred differences. f: array -> float; x: float64 array -> array shaped like x.
-
-    x is perturbed IN PLACE, one entry at a time, and restored: it may be a parameter array that
-    `f` reads (e.g. `layer.params["kernel"]`) rather than its argument.
-    """
+def _check_numerical(f, x, eps):
+    """`eps` as a float, after checking f (callable, finite at x) and x (a finite float64 array)."""
     if not callable(f):
         raise TypeError(f"f must be a function of x returning a float, got {type(f).__name__}")
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
         got = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise TypeError(f"x must be a float64 numpy array (it is perturbed in place), got {got}")
-    if not (isinstance(eps, (int, float)) and math.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a positive finite number, got {eps!r}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"x must be finite, got {int(np.sum(~np.isfinite(x)))} NaN/inf entries")
+    eps = number_in(eps, "eps", 0, low_open=True)
+    _scalar(f(x))  # finite at x itself
+    return eps
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """df/dx by centred differences. f: array -> float; x: float64 array -> array shaped like x.
+
+    x is perturbed IN PLACE, one entry at a time, and restored (also if f fails): it may be a
+    parameter array that `f` reads (e.g. `layer.params["kernel"]`) rather than its argument.
+    """
+    eps = _check_numerical(f, x, eps)
     grad = np.empty_like(x)
     for i in np.ndindex(x.shape):
         x_i = x[i]
-        x[i] = x_i + eps
-        f_plus = _scalar(f(x))
-        x[i] = x_i - eps
-        f_minus = _scalar(f(x))
-        x[i] = x_i
+        try:
+            x[i] = x_i + eps
+            f_plus = _scalar(f(x), i)
+            x[i] = x_i - eps
+            f_minus = _scalar(f(x), i)
+        finally:
+            x[i] = x_i
         grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
 
 
-def _scalar(value):
+def _scalar(value, i=None):
+    """f's value as a float; it must be one finite number (`i`: the entry of x moved by eps)."""
     value = np.asarray(value)
     if value.size != 1 or value.dtype.kind not in "biuf":
         raise TypeError(f"f must return one number, got an array of shape {value.shape}")
-    return float(value.reshape(()))
+    value = float(value.reshape(()))
+    if not math.isfinite(value):
+        where = "at x" if i is None else f"with x[{', '.join(map(str, i))}] moved by eps"
+        raise ValueError(f"f returned {value} {where}: centred differences need finite values "
+                         f"(is x at the edge of f's domain, e.g. log of 0?)")
+    return value
 
 
 def relative_error(a, b):
     """max |a - b| / max(|a| + |b|): 0 for equal arrays, 1 for opposite ones (0 / 0 counts as 0)."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a = as_float_array(a, "a").astype(np.float64, copy=False)
+    b = as_float_array(b, "b").astype(np.float64, copy=False)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:
@@ -64,10 +82,10 @@ def check_layer(layer, x, eps=1e-6, training=True, seed=0):
     """
     if not isinstance(layer, Layer):
         raise TypeError(f"layer must be an nnbook Layer, got {type(layer).__name__}")
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"x must be numeric, got an array of dtype {arr.dtype}")
-    x = arr.astype(np.float64)  # a copy: numerical_gradient perturbs it
+    x = as_float_array(x, "x").astype(np.float64)  # a copy: numerical_gradient perturbs it
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"x must be a batch (n, *input_shape) with n >= 1, got shape {x.shape}")
+    training, seed = flag(training, "training"), positive_int(seed, "seed", minimum=0)
     if not layer.built:
         layer.build(x.shape[1:], np.random.default_rng(seed))
     if layer.dtype != np.float64:

@@ -15,14 +15,18 @@ The values differ from Keras's (another random generator); their distribution is
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
+
+from .._checks import float_dtype, is_bool, number_in, one_of
 
 TRUNCATED_STD = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2], as in Keras
 
 
 def compute_fans(shape):
     """(fan_in, fan_out) of a weight of `shape`, as Keras computes them."""
+    shape = _shape(shape)
     if len(shape) == 0:
         return 1, 1
     if len(shape) == 1:
@@ -31,52 +35,50 @@ def compute_fans(shape):
     return shape[-2] * receptive_field, shape[-1] * receptive_field
 
 
-def _check(shape, rng, dtype, need_rng=True):
-    """Validated `(shape as a tuple of ints, dtype)`."""
-    if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
+def _shape(shape):
+    """`shape` (an int or a tuple of them) as a tuple of positive ints."""
+    if isinstance(shape, Integral) and not is_bool(shape):
         shape = (shape,)
     if not isinstance(shape, (tuple, list)) or not all(
-        isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in shape
+        isinstance(s, Integral) and not is_bool(s) and s >= 1 for s in shape
     ):
         raise ValueError(f"shape must be a tuple of positive integers, got {shape!r}")
+    return tuple(int(s) for s in shape)
+
+
+def _check(shape, rng, dtype, need_rng=True):
+    """Validated `(shape as a tuple of ints, dtype)`."""
+    shape = _shape(shape)
     if (need_rng or rng is not None) and not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    return tuple(int(s) for s in shape), check_dtype(dtype)
+    return shape, float_dtype(dtype)
 
 
-def check_dtype(dtype):
-    """`dtype` as np.float32 or np.float64; TypeError for anything else."""
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from err
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
-    return dtype
+def _check_scaling(scale, mode, distribution):
+    """Validated `(scale > 0, mode, distribution)` of `variance_scaling`."""
+    return (number_in(scale, "scale", 0, low_open=True),
+            one_of(mode, "mode", ("fan_in", "fan_out", "fan_avg")),
+            one_of(distribution, "distribution", ("uniform", "truncated_normal")))
 
 
 def variance_scaling(shape, rng, scale, mode, distribution, dtype="float64"):
-    """Draws with variance `scale / n`, n = fan_in, fan_out or their mean (`mode` "fan_in",
-    "fan_out", "fan_avg"); `distribution` "uniform" or "truncated_normal"."""
+    """Draws with variance `scale / n` (scale > 0), n = fan_in, fan_out or their mean (`mode`
+    "fan_in", "fan_out", "fan_avg"); `distribution` "uniform" or "truncated_normal"."""
     shape, dtype = _check(shape, rng, dtype)
+    scale, mode, distribution = _check_scaling(scale, mode, distribution)
     fan_in, fan_out = compute_fans(shape)
-    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}.get(mode)
-    if n is None:
-        raise ValueError(f"mode must be 'fan_in', 'fan_out' or 'fan_avg', got {mode!r}")
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
     variance = scale / max(1.0, n)
     if distribution == "uniform":
         r = math.sqrt(3.0 * variance)
         return rng.uniform(-r, r, size=shape).astype(dtype)
-    if distribution == "truncated_normal":
-        return truncated_normal(shape, rng, math.sqrt(variance) / TRUNCATED_STD, dtype)
-    raise ValueError(f"distribution must be 'uniform' or 'truncated_normal', got {distribution!r}")
+    return truncated_normal(shape, rng, math.sqrt(variance) / TRUNCATED_STD, dtype)
 
 
 def truncated_normal(shape, rng, stddev, dtype="float64"):
     """N(0, stddev^2) redrawn wherever a value falls outside [-2 stddev, 2 stddev]."""
     shape, dtype = _check(shape, rng, dtype)
-    if not (isinstance(stddev, (int, float)) and math.isfinite(stddev) and stddev > 0):
-        raise ValueError(f"stddev must be a positive finite number, got {stddev!r}")
+    stddev = number_in(stddev, "stddev", 0, low_open=True)
     w = rng.normal(0.0, stddev, size=shape)
     outside = np.abs(w) > 2 * stddev
     while outside.any():  # each round keeps ~95% of the redrawn values

@@ -3,7 +3,8 @@
 An optimiser updates a dict of parameter arrays in place from a dict of gradients with the same
 keys and shapes: `opt.apply(params, grads)`. It keeps its state (momenta, moving averages) per key
 and counts its steps in `iterations`. With g the gradient of a parameter w and eta the learning
-rate at the current step (`learning_rate`: a float, or a schedule: step -> eta):
+rate at the current step (`learning_rate`: a float > 0, or a schedule: step -> eta, whose value
+is checked at every step to be a finite number >= 0):
 
 | optimiser | update (t = iterations + 1)                                                            |
 |-----------|----------------------------------------------------------------------------------------|
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._checks import as_float_array, flag, number_in
+from .._checks import as_float_array, describe, flag, number_in, positive_int
 from .schedules import LearningRateSchedule
 
 
@@ -55,10 +56,14 @@ class Optimizer:
 
     @property
     def learning_rate(self):
-        """eta at the current step (a schedule is evaluated at `iterations`): float."""
-        if callable(self._learning_rate):
-            return float(self._learning_rate(self.iterations))
-        return self._learning_rate
+        """eta at the current step (a schedule is evaluated at `iterations`, and its value must be
+        a finite number >= 0): float."""
+        if not callable(self._learning_rate):
+            return self._learning_rate
+        eta = self._learning_rate(self.iterations)
+        if isinstance(eta, np.ndarray) and eta.shape == ():
+            eta = eta[()]  # e.g. from np.where
+        return number_in(eta, f"the learning rate at step {self.iterations}", 0)
 
     def apply(self, params, grads):
         """One step: params[key] -= (update from grads[key]) in place, for every key; then
@@ -98,7 +103,9 @@ class Optimizer:
                 f"grads[{key!r}] has {int(np.sum(~np.isfinite(g)))} NaN/inf entries at step "
                 f"{self.iterations} (did training diverge? try a smaller learning rate)"
             )
-        state = self.state.setdefault(key, {slot: np.zeros_like(w) for slot in self._slots()})
+        if key not in self.state:  # first sight of this parameter
+            self.state[key] = {slot: np.zeros_like(w) for slot in self._slots()}
+        state = self.state[key]
         if any(s.shape != w.shape for s in state.values()):
             raise ValueError(
                 f"params[{key!r}] has shape {w.shape}, but this optimiser's state for it has shape "
@@ -270,13 +277,8 @@ def get(name, **kwargs):
     return OPTIMIZERS[name.lower()](**kwargs)
 
 
-def trajectory(optimizer, grad_fn, w0, steps):
-    """The iterates of `optimizer` minimising a function of w from w0: (steps + 1, d), row 0 = w0.
-
-    grad_fn: w (d,) -> gradient (d,). The optimiser's state and `iterations` carry on from any
-    earlier use: pass a fresh one. A run that diverges (a non-finite gradient or iterate) gives
-    NaN rows from there on, which plots simply leave out.
-    """
+def _check_trajectory(optimizer, grad_fn, w0, steps):
+    """(w0 as a fresh float array (d,), steps as an int) after checking every argument."""
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an nnbook Optimizer, got {type(optimizer).__name__}")
     if not callable(grad_fn):
@@ -284,16 +286,32 @@ def trajectory(optimizer, grad_fn, w0, steps):
     w = as_float_array(w0, "w0").copy()
     if w.ndim != 1 or w.size == 0:
         raise ValueError(f"w0 must be a non-empty 1-D array (d,), got shape {w.shape}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
+    return w, positive_int(steps, "steps", minimum=0)
+
+
+def _check_gradient(g, w):
+    """TypeError/ValueError unless g holds numbers of w's shape."""
+    if g.dtype.kind not in "biuf":
+        raise TypeError(f"grad_fn must return the gradient as numbers, got {describe(g)}")
+    if g.shape != w.shape:
+        raise ValueError(f"grad_fn must return the gradient, shape {w.shape}, got shape {g.shape}")
+
+
+def trajectory(optimizer, grad_fn, w0, steps):
+    """The iterates of `optimizer` minimising a function of w from w0: (steps + 1, d), row 0 = w0.
+
+    grad_fn: w (d,) -> gradient (d,). The optimiser's state and `iterations` carry on from any
+    earlier use: pass a fresh one. A run that diverges (a non-finite gradient or iterate) gives
+    NaN rows from there on, which plots simply leave out.
+    """
+    w, steps = _check_trajectory(optimizer, grad_fn, w0, steps)
     path = np.full((steps + 1, w.size), np.nan, dtype=w.dtype)
     path[0] = w
     params = {"w": w}
     for t in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):
             g = np.asarray(grad_fn(w.copy()))
-        if g.shape != w.shape:
-            raise ValueError(f"grad_fn must return the gradient, shape {w.shape}, got shape {g.shape}")
+        _check_gradient(g, w)
         if not np.isfinite(g).all():
             break
         with np.errstate(over="ignore", invalid="ignore"):

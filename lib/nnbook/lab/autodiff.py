@@ -21,11 +21,13 @@ import numbers
 
 import numpy as np
 
+from .._checks import is_bool
 from ..engine import activations as _act
 
 
 def _is_real(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    """True for Python's and NumPy's ints and floats (not for bools)."""
+    return isinstance(x, numbers.Real) and not is_bool(x)
 
 
 def _finite(value, what):
@@ -55,7 +57,7 @@ class Node:
         self.value = _finite(value, f"the value of {op or 'an input'}")
         self.grad = 0.0
         self.parents = tuple(parents)
-        self.local_grads = tuple(float(g) for g in local_grads)
+        self.local_grads = tuple(_finite(g, f"the local derivative of {op}") for g in local_grads)
         self.op = op
         self.label = label
 
@@ -110,7 +112,11 @@ class Node:
             raise ValueError(f"0 ** {p:g} has no finite derivative")
         if self.value < 0 and not p.is_integer():
             raise ValueError(f"a negative base ({self.value:g}) needs an integer exponent, got {p:g}")
-        return self._new(self.value**p, (self,), (p * self.value ** (p - 1),), f"**{p:g}")
+        try:
+            value, local = self.value**p, p * self.value ** (p - 1)
+        except OverflowError:
+            raise ValueError(f"{self.value:g} ** {p:g} overflows float64") from None
+        return self._new(value, (self,), (local,), f"**{p:g}")
 
     def exp(self):
         if self.value > 709.0:

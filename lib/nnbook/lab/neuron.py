@@ -10,7 +10,7 @@ over the last axis).
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, float_dtype, positive_int
 from ..engine import activations as _act
 from ..engine import initializers
 from ..engine.activations import SOFTMAX
@@ -42,21 +42,23 @@ def _dtype(*values):
     return np.float64
 
 
-def neuron(x, w, b, activation="sigmoid"):
-    """One neuron: `f(x . w + b)`. x: (d,) -> scalar, or (n, d) -> (n,); w: (d,); b: scalar."""
+def _check_neuron(x, w, b, activation):
+    """(x, w, b) as arrays of one float dtype, and the activation function; raises on bad input."""
     dtype = _dtype(x, w, b)
     x = _array(x, "x", (1, 2)).astype(dtype, copy=False)
     w = _array(w, "w", (1,)).astype(dtype, copy=False)
     b = _array(b, "b", (0,)).astype(dtype, copy=False)
     if x.shape[-1] != w.shape[0]:
-        raise ValueError(
-            f"x has {x.shape[-1]} features (shape {x.shape}) but w has {w.shape[0]} weights"
-        )
+        raise ValueError(f"x has {x.shape[-1]} features (shape {x.shape}) but w has {w.shape[0]} weights")
     if activation == SOFTMAX:
         raise ValueError("softmax normalises a whole layer of outputs; one neuron cannot use it")
-    f = _activation(activation)
-    z = x @ w + b
-    a = f(z).astype(dtype, copy=False)
+    return x, w, b, _activation(activation)
+
+
+def neuron(x, w, b, activation="sigmoid"):
+    """One neuron: `f(x . w + b)`. x: (d,) -> scalar, or (n, d) -> (n,); w: (d,); b: scalar."""
+    x, w, b, f = _check_neuron(x, w, b, activation)
+    a = f(x @ w + b)
     return a[()] if a.ndim == 0 else a
 
 
@@ -73,22 +75,27 @@ def _check_layer(W, b, k=None):
     return W, b
 
 
-def dense(x, W, b, activation="linear"):
-    """A dense layer: `f(x W + b)`. x: (n, d_in) or (d_in,); W: (d_in, d_out); b: (d_out,)."""
+def _check_dense(x, W, b, activation):
+    """(x, W, b) as arrays of one float dtype, and the activation function; raises on bad input."""
     dtype = _dtype(x, W, b)
     x = _array(x, "x", (1, 2)).astype(dtype, copy=False)
     W, b = _check_layer(W, b)
     if x.shape[-1] != W.shape[0]:
-        raise ValueError(
-            f"x has {x.shape[-1]} features (shape {x.shape}) but W expects d_in={W.shape[0]} "
-            f"(W has shape {W.shape})"
-        )
-    f = _activation(activation)
-    z = x @ W.astype(dtype, copy=False) + b.astype(dtype, copy=False)
-    return f(z).astype(dtype, copy=False)
+        raise ValueError(f"x has {x.shape[-1]} features (shape {x.shape}) but W expects "
+                         f"d_in={W.shape[0]} (W has shape {W.shape})")
+    return x, W.astype(dtype, copy=False), b.astype(dtype, copy=False), _activation(activation)
 
 
-def check_params(params, activations=None):
+def dense(x, W, b, activation="linear"):
+    """A dense layer: `f(x W + b)`. x: (n, d_in) or (d_in,); W: (d_in, d_out); b: (d_out,)."""
+    x, W, b, f = _check_dense(x, W, b, activation)
+    return f(x @ W + b)
+
+
+_NOT_GIVEN = object()  # check_params without activations (None is a wrong value, not "none given")
+
+
+def check_params(params, activations=_NOT_GIVEN):
     """Validate `params` (a non-empty list of `(W, b)`) and, if given, one activation per layer.
 
     Checks that the shapes chain: layer k+1's d_in equals layer k's d_out. Returns the layer sizes
@@ -113,7 +120,7 @@ def check_params(params, activations=None):
         if not sizes:
             sizes.append(W.shape[0])
         sizes.append(W.shape[1])
-    if activations is not None:
+    if activations is not _NOT_GIVEN:
         if isinstance(activations, str) or not isinstance(activations, (list, tuple)):
             raise TypeError(
                 f"activations must be a list of names, one per layer, got {activations!r}"
@@ -128,28 +135,41 @@ def check_params(params, activations=None):
     return sizes
 
 
+def _check_network(x, params, activations):
+    """x and params as arrays of one float dtype (float32 only if all are); raises on bad input."""
+    sizes = check_params(params, activations)
+    x = _array(x, "x", (1, 2))
+    if x.shape[-1] != sizes[0]:
+        raise ValueError(f"x has {x.shape[-1]} features (shape {x.shape}) but layer 1 expects "
+                         f"d_in={sizes[0]}")
+    dtype = _dtype(x, *(v for layer in params for v in layer))
+    return x.astype(dtype, copy=False), [(np.asarray(W, dtype), np.asarray(b, dtype)) for W, b in params]
+
+
 def forward(x, params, activations):
     """Run `x` through every layer. x: (n, d_in) or (d_in,) -> output (n, d_out) or (d_out,).
 
     Returns `(a, steps)`: the network's output and, per layer, the pair `(z, a)` it computed
     (pre-activation and activation), so the pass can be inspected step by step.
     """
-    sizes = check_params(params, activations)
-    a = _array(x, "x", (1, 2))
-    if a.shape[-1] != sizes[0]:
-        raise ValueError(
-            f"x has {a.shape[-1]} features (shape {a.shape}) but layer 1 expects d_in={sizes[0]}"
-        )
-    dtype = _dtype(x, *(v for layer in params for v in layer))
-    a = a.astype(dtype, copy=False)
+    a, params = _check_network(x, params, activations)
     steps = []
     for (W, b), name in zip(params, activations):
-        W = np.asarray(W, dtype=dtype)
-        b = np.asarray(b, dtype=dtype)
         z = a @ W + b
-        a = _activation(name)(z).astype(dtype, copy=False)
+        a = _activation(name)(z)
         steps.append((z, a))
     return a, steps
+
+
+def _check_sizes(sizes, rng, dtype):
+    """(sizes as a list of positive ints, dtype) after checking them and rng."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)):
+        raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
+    return [positive_int(s, f"sizes[{k}] (a layer width)") for k, s in enumerate(sizes)], float_dtype(dtype)
 
 
 def init_params(sizes, rng, dtype="float64"):
@@ -158,19 +178,9 @@ def init_params(sizes, rng, dtype="float64"):
     sizes: e.g. [64, 32, 10] -> [(W1: (64, 32), b1: (32,)), (W2: (32, 10), b2: (10,))].
     W is drawn from U(-r, r) with r = sqrt(6 / (d_in + d_out)) (Glorot & Bengio, 2010).
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (list, tuple)):
-        raise TypeError(f"sizes must be a list of layer widths, got {type(sizes).__name__}")
-    if len(sizes) < 2:
-        raise ValueError(f"sizes needs at least an input and an output width, got {list(sizes)}")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-            raise ValueError(f"every layer width must be a positive integer, got {list(sizes)}")
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
-    return [(initializers.glorot_uniform((int(d_in), int(d_out)), rng, dtype),
-             initializers.zeros((int(d_out),), rng, dtype))
+    sizes, dtype = _check_sizes(sizes, rng, dtype)
+    return [(initializers.glorot_uniform((d_in, d_out), rng, dtype),
+             initializers.zeros((d_out,), rng, dtype))
             for d_in, d_out in zip(sizes[:-1], sizes[1:])]
 
 

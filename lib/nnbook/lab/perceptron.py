@@ -10,7 +10,7 @@ the quantities of the convergence theorem (Novikoff, 1962).
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, flag, float_dtype, generator, number_in, positive_int
 from ..engine.activations import step
 
 
@@ -39,22 +39,6 @@ def _check_y(y, n, name="y"):
         found = np.unique(arr[bad])[:5]
         raise ValueError(f"{name} must contain only the labels 0 and 1, also got {found.tolist()}")
     return arr.astype(np.int64)
-
-
-def _check_eta(eta):
-    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"eta must be a positive number, got {type(eta).__name__}")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta must be a finite number > 0, got {eta}")
-    return float(eta)
-
-
-def _check_epochs(epochs):
-    if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)):
-        raise TypeError(f"epochs must be an integer >= 1, got {type(epochs).__name__}")
-    if epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs}")
-    return int(epochs)
 
 
 def _check_wb(w, b, d, dtype):
@@ -92,28 +76,30 @@ def shuffled_orders(n, epochs, seed=0):
 
     `seed` is an int or a `numpy.random.Generator`. `Perceptron.fit` and `keras_fit` accept it.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be an integer >= 1, got {n!r}")
-    epochs = _check_epochs(epochs)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    n, epochs, rng = positive_int(n, "n"), positive_int(epochs, "epochs"), generator(seed)
     return np.stack([rng.permutation(n) for _ in range(epochs)])
 
 
 # ---------------------------------------------------------------- the rule
+def _check_update(w, b, x_i, y_i, eta):
+    """(w, b, x_i, y_i, eta) checked, in one float dtype (float32 only if w and x_i both are)."""
+    x_i, w = as_float_array(x_i, "x_i"), as_float_array(w, "w")
+    if x_i.ndim != 1:
+        raise ValueError(f"x_i must be one example of shape (d,), got shape {x_i.shape}")
+    dtype = np.result_type(x_i, w)
+    w, b = _check_wb(w, b, x_i.shape[0], dtype)
+    y_i = _check_y(np.atleast_1d(y_i), 1, "y_i")[0]
+    return w, b, x_i.astype(dtype), y_i, dtype.type(number_in(eta, "eta", 0, low_open=True))
+
+
 def update(w, b, x_i, y_i, eta=1.0):
     """One perceptron step on one example. w: (d,), b: scalar, x_i: (d,), y_i: 0 or 1.
 
     Returns the new `(w, b)`; they change only when the prediction step(w . x_i + b) is wrong.
     """
-    x_i, w = as_float_array(x_i, "x_i"), as_float_array(w, "w")
-    if x_i.ndim != 1:
-        raise ValueError(f"x_i must be one example of shape (d,), got shape {x_i.shape}")
-    dtype = np.result_type(x_i, w)  # float32 only if both are float32
-    x_i, (w, b) = x_i.astype(dtype), _check_wb(w, b, x_i.shape[0], dtype)
-    y_i = _check_y(np.atleast_1d(y_i), 1, "y_i")[0]
-    eta = dtype.type(_check_eta(eta))
+    w, b, x_i, y_i, eta = _check_update(w, b, x_i, y_i, eta)
     y_hat = step(w @ x_i + b)  # 0 or 1
-    error = dtype.type(y_i - y_hat)  # -1, 0 or +1
+    error = w.dtype.type(y_i - y_hat)  # -1, 0 or +1
     return w + eta * error * x_i, b + eta * error
 
 
@@ -125,15 +111,9 @@ class Perceptron:
     """
 
     def __init__(self, n_features, *, w=None, b=0.0, dtype=np.float64):
-        if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)):
-            raise TypeError(f"n_features must be an integer, got {type(n_features).__name__}")
-        if n_features < 1:
-            raise ValueError(f"n_features must be >= 1, got {n_features}")
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64, got {self.dtype}")
+        n_features, self.dtype = positive_int(n_features, "n_features"), float_dtype(dtype)
         w = np.zeros(n_features) if w is None else w
-        self.w, self.b = _check_wb(w, b, int(n_features), self.dtype)
+        self.w, self.b = _check_wb(w, b, n_features, self.dtype)
         self.history, self.trajectory, self.converged, self.orders = [], [], False, None
 
     def _x(self, x):
@@ -163,8 +143,8 @@ class Perceptron:
         """
         x = self._x(x)
         y = _check_y(y, len(x))
-        epochs, eta = _check_epochs(epochs), _check_eta(eta)
-        if shuffle:
+        epochs, eta = positive_int(epochs, "epochs"), number_in(eta, "eta", 0, low_open=True)
+        if flag(shuffle, "shuffle"):
             order = shuffled_orders(len(x), epochs, seed)
         else:
             order = _check_order(None, len(x), epochs)
@@ -279,7 +259,7 @@ def keras_fit(layer, x, y, epochs=100, eta=1.0, order=None):
     dtype = _keras_layer_dtype(layer)
     x = _check_x(x).astype(dtype, copy=False)
     y = _check_y(y, len(x))
-    epochs, eta = _check_epochs(epochs), _check_eta(eta)
+    epochs, eta = positive_int(epochs, "epochs"), number_in(eta, "eta", 0, low_open=True)
     order = _check_order(order, len(x), epochs)
     rows = [ops.convert_to_tensor(x_i) for x_i in x]  # x_i as (d,)
     cols = [ops.convert_to_tensor(x_i[:, None]) for x_i in x]  # x_i as (d, 1), like the kernel

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .._checks import as_float_array
+from .._checks import as_float_array, describe, number_in, positive_int
 
 
 def as_points(w, name="w"):
@@ -77,16 +77,9 @@ class Quadratic(Surface):
     start = np.array([-4.5, 1.5])
 
     def __init__(self, h1=1.0, h2=20.0, angle=0.0):
-        for label, h in (("h1", h1), ("h2", h2)):
-            if isinstance(h, bool) or not isinstance(h, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{label} must be a number, got {type(h).__name__}")
-            if not (math.isfinite(h) and h > 0):
-                raise ValueError(f"{label} must be a positive finite curvature, got {h}")
-        if isinstance(angle, bool) or not isinstance(angle, (int, float, np.integer, np.floating)):
-            raise TypeError(f"angle must be a number (radians), got {type(angle).__name__}")
-        if not math.isfinite(angle):
-            raise ValueError(f"angle must be finite, got {angle}")
-        self.h1, self.h2, self.angle = float(h1), float(h2), float(angle)
+        self.h1 = number_in(h1, "h1 (a curvature)", 0, low_open=True)
+        self.h2 = number_in(h2, "h2 (a curvature)", 0, low_open=True)
+        self.angle = number_in(angle, "angle (radians)")
         self.c, self.s = math.cos(self.angle), math.sin(self.angle)
         self.minima = [np.zeros(2)]
 
@@ -151,14 +144,8 @@ class Rosenbrock(Surface):
     start = np.array([-1.5, 2.5])
 
     def __init__(self, a=1.0, b=100.0):
-        for label, v in (("a", a), ("b", b)):
-            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{label} must be a number, got {type(v).__name__}")
-            if not math.isfinite(v):
-                raise ValueError(f"{label} must be finite, got {v}")
-        if b <= 0:
-            raise ValueError(f"b must be positive (it weights the valley walls), got {b}")
-        self.a, self.b = float(a), float(b)
+        self.a = number_in(a, "a")
+        self.b = number_in(b, "b (the weight of the valley walls)", 0, low_open=True)
         self.minima = [np.array([self.a, self.a**2])]
 
     def _f(self, w1, w2):
@@ -189,9 +176,18 @@ def grid(surface, n=120, extent=None):
     """Evaluate `surface` on an n x n grid over `extent`: returns (W1, W2, F), each (n, n)."""
     if not isinstance(surface, Surface):
         raise TypeError(f"surface must be a nnbook.lab.surfaces.Surface, got {type(surface).__name__}")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
-    x0, x1, y0, y1 = surface.extent if extent is None else extent
+    n = positive_int(n, "n", minimum=2)
+    x0, x1, y0, y1 = surface.extent if extent is None else _check_extent(extent)
     W1, W2 = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     F = surface.f(np.stack([W1.ravel(), W2.ravel()], axis=1)).reshape(n, n)
     return W1, W2, F
+
+
+def _check_extent(extent):
+    """`extent` as four finite floats (x_min, x_max, y_min, y_max) with x_min < x_max, y_min < y_max."""
+    if isinstance(extent, (str, bytes)) or not isinstance(extent, (tuple, list)) or len(extent) != 4:
+        raise TypeError(f"extent must be (x_min, x_max, y_min, y_max), got {describe(extent)}")
+    x0, x1, y0, y1 = (number_in(v, f"extent[{i}]") for i, v in enumerate(extent))
+    if not (x0 < x1 and y0 < y1):
+        raise ValueError(f"extent must have x_min < x_max and y_min < y_max, got {tuple(extent)}")
+    return x0, x1, y0, y1
