@@ -139,7 +139,7 @@ def colab(args):
         stamp.write_text(digest)
     env = guarded_env()
     env["NNBOOK_COLAB_ENV"] = "1"
-    paths = ["chapters", "tests/colab", "tests/book/test_widgets.py"]
+    paths = ["chapters", "tests/colab", "tests/book/test_widgets.py", "tests/engine/test_twins.py"]
     result = subprocess.run([str(py), "-m", "pytest", *paths, *args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 

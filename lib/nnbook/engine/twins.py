@@ -52,19 +52,41 @@ def fit_same_batches(keras_model, x, y, epochs=1, batch_size=32, shuffle=True, s
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    import keras
+
     rng = np.random.default_rng(seed)
     log = {"batch_losses": []}
+    running_mean = tuple(int(v) for v in keras.__version__.split(".")[:2]) < (3, 15)
     for _ in range(_checks.positive_int(epochs, "epochs", minimum=0)):
         for idx in minibatches(len(x), batch_size, rng, shuffle):
-            keras_model.reset_metrics()  # before 3.15, train_on_batch reports a running mean
-            log["batch_losses"].append(keras_model.train_on_batch(x[idx], y[idx], return_dict=True)["loss"])
+            if running_mean:  # before 3.15, train_on_batch reports the mean since the last reset
+                keras_model.reset_metrics()
+            logs = keras_model.train_on_batch(x[idx], y[idx], return_dict=True)
+            log["batch_losses"].append(logs["loss"])
         if validation_data is not None:
-            val = keras_model.evaluate(*validation_data, batch_size=len(validation_data[0]),
-                                       verbose=0, return_dict=True)
-            for k, v in val.items():
-                log.setdefault(f"val_{k}", []).append(float(v))
+            for k, v in _keras_evaluate(keras_model, *validation_data, "accuracy" in logs).items():
+                log.setdefault(f"val_{k}", []).append(v)
     log["batch_losses"] = np.array(log["batch_losses"], dtype=np.float64)
     return log
+
+
+def _keras_evaluate(keras_model, x, y, with_accuracy):
+    """{"loss": ..., "accuracy": ...} of a compiled Keras model on (x, y) in one eager call (no
+    traced function to build, unlike `evaluate`); the accuracy chosen from the shapes as Keras's
+    "accuracy" is."""
+    import keras
+
+    y_pred = keras_model(x, training=False)
+    results = {"loss": float(keras_model.loss(y, y_pred))}
+    if with_accuracy:
+        if y_pred.shape[-1] == 1:
+            fn = keras.metrics.binary_accuracy
+        elif np.ndim(y) == len(y_pred.shape):
+            fn = keras.metrics.categorical_accuracy
+        else:
+            fn = keras.metrics.sparse_categorical_accuracy
+        results["accuracy"] = float(keras.ops.mean(fn(y, y_pred)))
+    return results
 
 
 def max_weight_difference(model, keras_model):
