@@ -55,16 +55,24 @@ def machine():
 
 
 def time_chapter(path):
-    """Seconds to execute notebook `path` top to bottom in a fresh kernel (start-up included)."""
+    """(seconds to execute notebook `path` top to bottom in a fresh kernel, start-up included,
+    [(seconds, cell number, first line) for every code cell]): the total and where it went."""
     import nbclient
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
+    cells = []
     start = time.perf_counter()
-    client.execute()
-    return time.perf_counter() - start
+    with client.setup_kernel():
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code":
+                t = time.perf_counter()
+                client.execute_cell(cell, i)
+                first = next((line for line in cell.source.splitlines() if line.strip()), "")
+                cells.append((time.perf_counter() - t, i, first.strip()[:60]))
+    return time.perf_counter() - start, cells
 
 
 def best_of(fn, repeat=7):
@@ -202,11 +210,14 @@ def main(args):
         from tools import nbsync
 
         lines += ["## Chapters: wall time in a fresh kernel (imports and kernel start included)", "",
-                  "| chapter | seconds | budget |", "|---|---:|---|"]
+                  "| chapter | seconds | budget | slowest cells (seconds, cell number: first line) |",
+                  "|---|---:|---|---|"]
         for nb in nbsync.chapters():
-            seconds = time_chapter(nb)
+            seconds, cells = time_chapter(nb)
             verdict = f"≤ {budget(nb):.0f} s: " + ("ok" if seconds <= budget(nb) else "OVER")
-            lines.append(f"| {nb.stem} | {seconds:.1f} | {verdict} |")
+            slowest = "; ".join(f"{t:.1f} s, cell {i}: `{first.replace('|', '/')}`"
+                                for t, i, first in sorted(cells, reverse=True)[:3])
+            lines.append(f"| {nb.stem} | {seconds:.1f} | {verdict} | {slowest} |")
             print(lines[-1], flush=True)
         lines.append("")
     lines += ["## NumPy from scratch vs Keras (TensorFlow backend, eager)", "",

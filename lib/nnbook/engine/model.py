@@ -7,9 +7,11 @@ dL/dy_pred from the loss, backward through every layer in reverse (each fills it
 one optimiser update of every *trainable* parameter. `params` and `grads` are flat dicts keyed
 "<layer index>/<name>" ("0/kernel", "0/bias", "1/kernel", ...) holding the layers' own arrays.
 
-Two models compose: `Sequential([generator, discriminator])` with `discriminator.trainable = False`
-trains the generator through a frozen discriminator, while the discriminator, compiled on its own,
-is trained by its own `train_step`: the alternating game of a GAN, with no loop of its own.
+Two models compose. As in Keras, a model trains the parameters that were trainable when it was
+compiled: compile the discriminator, set `discriminator.trainable = False`, compile
+`Sequential([generator, discriminator])`; then `discriminator.train_step` trains the discriminator
+and the composed model's `train_step` trains the generator through the frozen discriminator: the
+alternating game of a GAN, with no gradient code of its own.
 
 Mini-batches: `minibatches` draws one permutation of the examples per epoch from a seeded
 generator, so a Keras twin can be fed the very same batches (`twins.fit_same_batches`).
