@@ -32,6 +32,7 @@ def test_glorot_limit_reference():
         (lambda a, b: math.sqrt(1.0 / (a + b)), 1),  # variance 1/(a+b) read as the limit's square
         (lambda a, b: np.array([math.sqrt(6.0 / (a + b))]), 1),  # an array, not a number
         (lambda a, b: True, 1),  # not a number at all
+        (lambda a, b: str(math.sqrt(6.0 / (a + b))), 1),  # the right digits, as a string
     ],
 )
 def test_glorot_limit_wrong_answers_fail(wrong, case, fails_at):

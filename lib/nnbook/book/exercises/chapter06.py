@@ -1,6 +1,7 @@
 """Chapter 6 exercises: Glorot's uniform limit, and the activation statistics of a deep stack."""
 
 import math
+import numbers
 
 import numpy as np
 
@@ -15,13 +16,10 @@ def _glorot_cases():
 
 
 def _is_close_number(expected, got):
-    if isinstance(got, (bool, np.bool_)) or np.ndim(got) != 0:
+    """True for one real number (Python or NumPy; not a bool, not a string) close to `expected`."""
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, (numbers.Real, np.floating, np.integer)):
         return False
-    try:
-        got = float(got)
-    except (TypeError, ValueError):
-        return False
-    return math.isfinite(got) and math.isclose(got, expected, rel_tol=1e-9, abs_tol=0.0)
+    return math.isfinite(float(got)) and math.isclose(float(got), expected, rel_tol=1e-9, abs_tol=0.0)
 
 
 @exercise(
