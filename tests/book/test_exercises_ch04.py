@@ -59,6 +59,8 @@ def test_dense_backward_extra_keys_are_allowed():
         (lambda x, W, dz: {"x": x, "kernel": x.T @ dz, "bias": dz.sum(axis=0)}, 1),  # dx = x
         (lambda x, W, dz: {"dx": dz @ W.T, "dW": x.T @ dz, "db": dz.sum(axis=0)}, 1),  # wrong keys
         (lambda x, W, dz: None, 1),
+        (lambda x, W, dz: {"x": (dz @ W.T).astype(str), "kernel": (x.T @ dz).astype(str),
+                           "bias": dz.sum(axis=0).astype(str)}, 1),  # the right numbers, as strings
     ],
 )
 def test_dense_backward_wrong_answers_fail(wrong, case, fails_at):
