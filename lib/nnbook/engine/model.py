@@ -44,8 +44,6 @@ def minibatches(n, batch_size, rng=0, shuffle=True):
 class Sequential(Container):
     """Layers applied one after the other. x: (n, *input_shape) -> y_pred: (n, *output_shape)."""
 
-    keras_class = "Sequential"
-
     def __init__(self, layers, trainable=True):
         super().__init__(layers, trainable)
         self.loss = self.optimizer = None
