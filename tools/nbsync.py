@@ -109,8 +109,8 @@ def sync_notebook(nb_path, url=None, branch=None):
     for tag, want in expected_cells(path, url, branch).items():
         for cell in _tagged(nb, tag):
             cell["source"] = want.splitlines(keepends=True)
-            if tag == SETUP_TAG and "hide-input" not in cell["metadata"]["tags"]:
-                cell["metadata"]["tags"].append("hide-input")  # collapsed on the site
+            if tag == SETUP_TAG and "hide-cell" not in cell["metadata"]["tags"]:
+                cell["metadata"]["tags"].append("hide-cell")  # collapsed on the site, output too
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None

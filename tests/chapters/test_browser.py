@@ -1,6 +1,6 @@
 """The static site: headless Chromium moves each chapter's first slider and the view changes.
 
-Needs the built site (`python3 nbsync.py site`; built here if missing) and Debian's `chromium`
+Needs the built site (`python3 book.py site`; built here if missing) and Debian's `chromium`
 (driven through Playwright; no browser is downloaded). Without Chromium the test is skipped,
 unless NNBOOK_REQUIRE_BROWSER=1 (set by CI), when it fails.
 """
@@ -79,4 +79,21 @@ def test_moving_a_slider_changes_the_view(site_url, browser, chapter):
     page.screenshot(path=str(SITE.parent / f"slider-{chapter}.png"))
     ours = [e for e in errors if not any(k in e for k in KNOWN_THEME_ERRORS)]
     assert not ours, ours
+    page.close()
+
+
+@pytest.mark.parametrize("chapter", [nb.stem for nb in nbsync.chapters()])
+def test_hidden_cells_keep_code_and_output_hidden(site_url, browser, chapter):
+    """Solutions and the setup cell sit behind a closed toggle: neither their code nor their output
+    (a solution's "passed", its numbers) is visible until the reader opens it."""
+    page = browser.new_page()
+    page.goto(f"{site_url}/chapters/{chapter}.html")
+    hidden = page.locator("div.cell.tag_hide-cell")
+    assert hidden.count() >= 2, "expected the setup cell and at least one solution behind toggles"
+    for k in range(hidden.count()):
+        cell = hidden.nth(k)
+        for part in ("div.cell_input", "div.cell_output"):
+            for j in range(cell.locator(part).count()):
+                assert not cell.locator(part).nth(j).is_visible(), \
+                    f"cell {k} of {chapter}: its {part} shows under the closed toggle"
     page.close()

@@ -59,9 +59,20 @@ def test_anatomy(nb_path):
     for cell in nb["cells"]:
         tags = cell.get("metadata", {}).get("tags", [])
         if cell["cell_type"] == "code" and "check(" in "".join(cell["source"]) \
-                and "hide-input" in tags:
+                and "hide-cell" in tags:
             assert re.search(r"assert check\(", "".join(cell["source"])), \
                 "a solution cell asserts that the checker accepts it"
+
+
+@pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
+def test_hidden_cells_hide_their_output_too(nb_path):
+    """`hide-input` folds away only the code: a solution's output (its "passed", its numbers)
+    would still show under the closed toggle. Hidden cells use `hide-cell`, code and output."""
+    nb = json.loads(nb_path.read_text())
+    for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        assert "hide-input" not in tags and "hide-output" not in tags, \
+            f"{nb_path.name}: use hide-cell, not {tags}:\n{''.join(cell['source'])[:120]}"
 
 
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
