@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The book's one entry point. Needs only Python 3.11+ and git; it sets up everything else.
 
-    python3 book.py site [--serve]   build the site from scratch (executes every chapter) into _build/html
+    python3 book.py site [--serve]   execute every chapter once, then build the site into _build/html
     python3 book.py test [ARGS]      run the whole test suite (pytest ARGS)
     python3 book.py bench            time every chapter and NumPy vs Keras -> benchmarks/RESULTS.md
     python3 book.py sync             stamp _config.yml's repository into every chapter's badge/setup cell
@@ -64,9 +64,19 @@ def run(cmd, **kw):
 
 
 def site(args):
+    """Execute every chapter once, two at a time (tools/execute.py: a failing cell fails the build;
+    per-cell times are printed and kept in _build/executed/timings.json), then render the site from
+    the executed copies without executing them again."""
     py = python_in_venv()
     jb = Path(py).parent / "jupyter-book"
-    run([jb, "build", ".", "--all", "--builder", "html", "-W", "-n", "--keep-going"], env=guarded_env())
+    failed = subprocess.run([str(py), "-c", "import sys; from tools import execute; "
+                             "sys.exit(execute.execute_all())"], cwd=ROOT, env=guarded_env()).returncode
+    if failed:
+        sys.exit(f"{failed} chapter(s) failed to execute: the site is not built")
+    staged = subprocess.run([str(py), "-c", "from tools import execute; print(execute.stage_book())"],
+                            cwd=ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    run([jb, "build", staged, "--path-output", ROOT, "--all", "--builder", "html", "-W", "-n",
+         "--keep-going"], env=guarded_env())
     index = ROOT / "_build" / "html" / "index.html"
     print(f"\nThe site is built: open {index.as_uri()}")
     if "--serve" in args:
@@ -75,9 +85,23 @@ def site(args):
              "--directory", ROOT / "_build" / "html"])
 
 
+def parallel(args):
+    """pytest-xdist options: NNBOOK_JOBS (default 2) workers, each notebook kept whole on one
+    worker; none if `args` choose for themselves (-n) or NNBOOK_JOBS=1."""
+    jobs = os.environ.get("NNBOOK_JOBS", "2")
+    if jobs == "1" or any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args):
+        return []
+    return ["-n", jobs, "--dist", "loadfile"]
+
+
 def test(args):
+    """pytest. A chapter whose executed copy from `book.py site` is current (same notebook, lib,
+    data and environment: tools/execute.py) is checked from that copy instead of being run again
+    through nbval; NNBOOK_REUSE_EXECUTED=0 runs every chapter again."""
     py = python_in_venv()
-    result = subprocess.run([str(py), "-m", "pytest", *args], cwd=ROOT, env=guarded_env())
+    env = guarded_env()
+    env.setdefault("NNBOOK_REUSE_EXECUTED", "1")
+    result = subprocess.run([str(py), "-m", "pytest", *parallel(args), *args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
@@ -98,6 +122,10 @@ def sync(args):
 COLAB_PREINSTALLED = ["tensorflow", "keras", "numpy", "scipy", "matplotlib", "pandas", "pygments",
                       "pyyaml", "tqdm", "scikit-learn", "threadpoolctl", "mlxtend", "ipywidgets",
                       "ipykernel", "ipython", "pytest"]
+
+
+#: The test tools a Colab runtime lacks, installed into .venv-colab on top of requirements.txt.
+COLAB_TEST_TOOLS = ["nbval>=0.11", "pytest-timeout>=2.3", "pytest-xdist>=3.5"]
 
 
 def python313():
@@ -126,7 +154,8 @@ def colab(args):
         print(f"creating {env_dir} with {python313()}", flush=True)
         run([python313(), "-m", "venv", env_dir])
     files = ["constraints-colab.txt", "requirements.txt", "pyproject.toml"]
-    digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)).hexdigest()
+    digest = hashlib.sha256(b"".join((ROOT / f).read_bytes() for f in files)
+                            + " ".join(COLAB_TEST_TOOLS).encode()).hexdigest()
     stamp = env_dir / ".nnbook-installed"
     if not stamp.exists() or stamp.read_text() != digest:
         print("installing Colab's packages, then the book's requirements on top", flush=True)
@@ -134,13 +163,14 @@ def colab(args):
         run([*pip, "--upgrade", "pip"])
         run([*pip, "-c", ROOT / "constraints-colab.txt", *COLAB_PREINSTALLED])
         run([*pip, "-r", ROOT / "requirements.txt"])          # as a reader would: no constraints
-        run([*pip, "nbval>=0.11", "pytest-timeout>=2.3"])      # the test tools Colab lacks
+        run([*pip, *COLAB_TEST_TOOLS])                         # the test tools Colab lacks
         run([*pip, "--no-deps", "-e", ROOT])
         stamp.write_text(digest)
     env = guarded_env()
     env["NNBOOK_COLAB_ENV"] = "1"
+    env["NNBOOK_REUSE_EXECUTED"] = "0"  # the site's executed copies come from the other environment
     paths = ["chapters", "tests/colab", "tests/book/test_widgets.py", "tests/engine/test_twins.py"]
-    result = subprocess.run([str(py), "-m", "pytest", *paths, *args], cwd=ROOT, env=env)
+    result = subprocess.run([str(py), "-m", "pytest", *parallel(args), *paths, *args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
 
 
