@@ -320,5 +320,167 @@ def test_bad_data_raises():
         _mlp().compile("categorical_crossentropy", "sgd").fit(x, np.eye(4)[y])
     with pytest.raises(TypeError, match="keras.Model"):
         Sequential.from_keras(model)
-    with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Dropout"):
-        Sequential.from_keras(keras.Sequential([keras.Input((3,)), keras.layers.Dropout(0.5)]))
+    with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Lambda"):
+        Sequential.from_keras(keras.Sequential([keras.Input((3,)), keras.layers.Lambda(lambda t: t)]))
+
+
+# --- weight penalties, Dropout and augmentation in training ----------------------------------------
+
+
+def _penalised_mlp(dtype, seed=3):
+    from nnbook.engine.regularizers import L1, L1L2, L2
+
+    return Sequential([Dense(32, activation="relu", kernel_regularizer=L1(0.003)),
+                       Dense(16, activation="tanh", kernel_regularizer=L2(0.01), bias_regularizer=L2(0.02)),
+                       Dense(4, activation="softmax", kernel_regularizer=L1L2(0.002, 0.005))]
+                      ).build((20,), seed=seed, dtype=dtype)
+
+
+def _four_classes(dtype, n=320):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(n, 20)).astype(dtype)
+    return x, np.argmax(x[:, :5] @ rng.normal(size=(5, 4)), axis=1)
+
+
+@pytest.fixture
+def keras_floatx_float64():
+    """Keras 3.15 sums a float64 model's penalties with a float32 loss (and fails) unless floatx
+    is float64."""
+    before = keras.config.floatx()
+    keras.config.set_floatx("float64")
+    yield
+    keras.config.set_floatx(before)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_penalised_training_agrees_with_keras_batch_by_batch(dtype, request):
+    """L1, L2 (kernel and bias) and L1L2 on three layers: same batches, two epochs. The losses
+    fit reports (batch, epoch and validation) include the penalties exactly as Keras's do."""
+    if dtype == "float64":
+        request.getfixturevalue("keras_floatx_float64")
+    x, y = _four_classes(dtype)
+    val = (x[:64], y[:64])
+    model = _penalised_mlp(dtype).compile("sparse_categorical_crossentropy", optimizers.Adam(0.01))
+    twin = model.to_keras()
+    history = model.fit(x, y, epochs=2, batch_size=32, seed=11, verbose=0, validation_data=val)
+    theirs = twins.fit_same_batches(twin, x, y, epochs=2, batch_size=32, seed=11, validation_data=val)
+    ours = np.array(model.batch_losses)
+    tol = 1e-4 if dtype == "float32" else 1e-10
+    assert ours.shape == theirs["batch_losses"].shape == (20,)
+    assert np.max(np.abs(ours - theirs["batch_losses"]) / theirs["batch_losses"]) <= tol
+    assert twins.max_weight_difference(model, twin) <= (1e-4 if dtype == "float32" else 1e-10)
+    keras_eval = twin.evaluate(*val, verbose=0, return_dict=True)["loss"]
+    assert abs(history.history["val_loss"][-1] - keras_eval) <= tol * keras_eval
+    assert np.allclose(history.history["val_loss"], theirs["val_loss"], rtol=tol)
+    plain = model.loss(val[1], model.predict(val[0]))
+    assert model.evaluate(*val)["loss"] == pytest.approx(plain + model.penalty(), rel=1e-12)
+    assert model.penalty() > 0.01 * plain  # the penalty is a visible part of what is compared
+
+
+def test_train_step_follows_the_gradient_of_loss_plus_penalty():
+    x, y = _four_classes("float64", n=12)
+    model = _penalised_mlp("float64").compile("sparse_categorical_crossentropy", optimizers.SGD(0.5))
+    before = {k: v.copy() for k, v in model.params.items()}
+    total = lambda: model.loss(y, model.forward(x)) + model.penalty()  # noqa: E731
+    numeric = {k: numerical_gradient(lambda _: total(), p) for k, p in model.params.items()}
+    reported = model.train_step(x, y)
+    assert reported == pytest.approx(model.loss(y, _predict_with(model, before, x)) +
+                                     _penalty_with(model, before), rel=1e-12)
+    for k, p in model.params.items():  # SGD: w_new = w - 0.5 * dL/dw
+        assert relative_error((before[k] - p) / 0.5, numeric[k]) < 1e-7, k
+
+
+def _predict_with(model, params, x):
+    saved = {k: v.copy() for k, v in model.params.items()}
+    for k, v in params.items():
+        model.params[k][...] = v
+    y_pred = model.forward(x)
+    for k, v in saved.items():
+        model.params[k][...] = v
+    return y_pred
+
+
+def _penalty_with(model, params):
+    return sum(r(params[k]) for k, r in model.regularizers.items())
+
+
+def test_adamw_is_not_adam_with_an_l2_penalty():
+    """Adam + L2(l2) on every weight vs AdamW(weight_decay): each trains as its Keras twin does,
+    and the two end far apart (Adam rescales the penalty's gradient; AdamW's decay is not)."""
+    from nnbook.engine.regularizers import L2
+
+    x, y = _four_classes("float32")
+    results = {}
+    for name, penalty, opt, keras_opt in [
+            ("adam+l2", L2(0.05), optimizers.Adam(0.01), keras.optimizers.Adam(0.01)),
+            ("adamw", None, optimizers.AdamW(0.01, weight_decay=0.1),
+             keras.optimizers.AdamW(0.01, weight_decay=0.1))]:
+        both = {"kernel_regularizer": penalty, "bias_regularizer": penalty}
+        model = Sequential([Dense(16, activation="tanh", **both), Dense(4, activation="softmax", **both)])
+        model.build((20,), seed=5, dtype="float32").compile("sparse_categorical_crossentropy", opt)
+        twin = model.to_keras()
+        twin.compile(loss=keras.losses.SparseCategoricalCrossentropy(), optimizer=keras_opt)
+        model.fit(x, y, epochs=3, batch_size=32, seed=2, verbose=0)
+        theirs = twins.fit_same_batches(twin, x, y, epochs=3, batch_size=32, seed=2)["batch_losses"]
+        assert np.max(np.abs(np.array(model.batch_losses) - theirs) / theirs) <= 1e-4, name
+        assert twins.max_weight_difference(model, twin) <= 1e-4, name
+        results[name] = model
+    apart = twins.max_weight_difference(results["adam+l2"], results["adamw"].to_keras())
+    assert apart > 0.1, apart
+    norms = {k: float(np.linalg.norm(m.params["0/kernel"])) for k, m in results.items()}
+    assert abs(norms["adam+l2"] - norms["adamw"]) > 0.05 * norms["adamw"], norms
+
+
+def test_fit_augments_every_training_batch_and_nothing_else():
+    x, y = _data(n=70)
+    seen = []
+
+    def augment(xb, rng):
+        assert isinstance(rng, np.random.Generator)
+        seen.append(xb.copy())
+        return xb + rng.normal(0.0, 0.1, size=xb.shape)
+
+    model = _mlp().compile("sparse_categorical_crossentropy", "adam")
+    history = model.fit(x, y, epochs=2, batch_size=32, seed=4, verbose=0, validation_data=(x, y),
+                        augment=augment)
+    assert [len(b) for b in seen] == [32, 32, 6] * 2  # every batch of every epoch, once
+    assert history.history["val_loss"][-1] == pytest.approx(model.evaluate(x, y)["loss"], rel=1e-15)
+    again = _mlp().compile("sparse_categorical_crossentropy", "adam")
+    again.fit(x, y, epochs=2, batch_size=32, seed=4, verbose=0, augment=augment)
+    assert twins.max_weight_difference(model, again.to_keras()) == 0.0  # reproducible from the seed
+    plain = _mlp().compile("sparse_categorical_crossentropy", "adam")
+    plain.fit(x, y, epochs=2, batch_size=32, seed=4, verbose=0)
+    assert twins.max_weight_difference(model, plain.to_keras()) > 1e-3  # and it made a difference
+    identity = _mlp().compile("sparse_categorical_crossentropy", "adam")
+    identity.fit(x, y, epochs=2, batch_size=32, seed=4, verbose=0, augment=lambda xb, rng: xb)
+    np.testing.assert_array_equal(identity.batch_losses, plain.batch_losses)  # the same batches
+
+
+def test_fit_with_dropout_and_augmentation_learns_and_evaluates_deterministically():
+    from functools import partial
+
+    from nnbook.engine import Dropout, Flatten
+    from nnbook.engine import augmentation as A
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, size=200)
+    x = (0.5 * rng.uniform(size=(200, 6, 6)) + 0.5 * y[:, None, None] * (np.arange(6) < 3)[:, None])
+    x = x.astype(np.float32)  # class 1: the top half is brighter
+    model = Sequential([Flatten(), Dense(32, activation="relu"), Dropout(0.3),
+                        Dense(2, activation="softmax")]).build((6, 6), seed=1, dtype="float32")
+    model.compile("sparse_categorical_crossentropy", optimizers.Adam(0.01))
+    augment = A.chain(partial(A.shift, max_shift=1), partial(A.gaussian_noise, stddev=0.05))
+    model.fit(x, y, epochs=15, batch_size=32, seed=0, verbose=0, augment=augment)
+    assert model.evaluate(x, y) == model.evaluate(x, y)  # no dropout at inference
+    assert model.evaluate(x, y)["accuracy"] >= 0.9
+
+
+def test_bad_augment_raises():
+    x, y = _data(n=10)
+    model = _mlp().compile("sparse_categorical_crossentropy", "adam")
+    with pytest.raises(TypeError, match=r"augment must be None or a function \(x_batch, rng\) -> x_batch"):
+        model.fit(x, y, verbose=0, augment="shift")
+    with pytest.raises(ValueError, match=r"augment must return a batch of the shape it was given, \(10, 6\)"):
+        model.fit(x, y, verbose=0, augment=lambda xb, rng: xb[:, :3])
+    with pytest.raises(ValueError, match=r"augment\(x_batch, rng\) must be finite"):
+        model.fit(x, y, verbose=0, augment=lambda xb, rng: xb * np.nan)

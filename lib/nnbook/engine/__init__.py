@@ -2,14 +2,37 @@
 plotting) and Keras-free at import: Keras is imported only inside twin methods and `twins`.
 
 Layers (`layers/`), `Sequential` (`model`), and one module per concept: `activations`,
-`initializers`, `losses`, `optimizers`, `schedules`, `metrics`, `callbacks`, `gradcheck`, `twins`.
+`initializers`, `losses`, `optimizers`, `schedules`, `regularizers`, `augmentation`, `metrics`,
+`callbacks`, `gradcheck`, `twins`.
 """
 
-from . import activations, callbacks, gradcheck, initializers, losses, metrics, optimizers, schedules, twins
+from . import (
+    activations,
+    augmentation,
+    callbacks,
+    gradcheck,
+    initializers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+    schedules,
+    twins,
+)
 from .callbacks import EarlyStopping, ProgressBar
-from .layers import Activation, Dense, Flatten, Layer, Residual
+from .layers import (
+    Activation,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    LayerNormalization,
+    Residual,
+)
 from .model import Sequential, minibatches
 
 __all__ = ["activations", "callbacks", "gradcheck", "initializers", "losses", "metrics", "optimizers",
-           "schedules", "twins", "Layer", "Dense", "Activation", "Flatten", "Residual", "Sequential",
-           "minibatches", "EarlyStopping", "ProgressBar"]
+           "schedules", "twins", "Layer", "Dense", "Activation", "Flatten", "Residual", "BatchNormalization",
+           "LayerNormalization", "Sequential", "minibatches", "EarlyStopping", "ProgressBar", "Dropout",
+           "augmentation", "regularizers"]

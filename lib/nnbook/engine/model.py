@@ -15,6 +15,11 @@ alternating game of a GAN, with no gradient code of its own.
 
 Mini-batches: `minibatches` draws one permutation of the examples per epoch from a seeded
 generator, so a Keras twin can be fed the very same batches (`twins.fit_same_batches`).
+
+Weight penalties (a layer's `kernel_regularizer`, ...): the loss minimised and reported is
+L(y, y_pred) + R, R the sum of the penalties of the trainable weights, as in Keras's `fit` and
+`evaluate`; their gradients are added to `grads` before the update. `fit(..., augment=f)`
+replaces every training batch x by f(x, rng) (see `nnbook.engine.augmentation`).
 """
 
 import numpy as np
@@ -135,21 +140,25 @@ class Sequential(Container):
         everything else sharing the CPU (10-40x slower steps measured on 2 busy cores)."""
         with _BLAS.limit(limits=1, user_api="blas"):
             y_pred = self.forward(x, training=True)
-            loss = self.loss(y, y_pred)
+            loss = self.loss(y, y_pred) + self.penalty()
             self.backward(self.loss.gradient(y, y_pred))
             params, grads = self.params, self.grads
+            for k, dR in self.penalty_gradients().items():
+                grads[k] = grads[k] + dR
             self.optimizer.apply({k: params[k] for k in self.trained_keys},
                                  {k: grads[k] for k in self.trained_keys})
         return loss, y_pred
 
     def fit(self, x, y, epochs=1, batch_size=32, validation_data=None, shuffle=True, seed=0,
-            callbacks=(), verbose=1):
+            callbacks=(), verbose=1, augment=None):
         """Train for `epochs` passes over (x, y) in mini-batches (see `minibatches`). An unbuilt
         model is first built with `seed`, in float32 if x is float32, else in float64.
         Returns the `History` (also `self.history`): per epoch, the batch losses (and accuracies)
         averaged over the examples, and the loss (and accuracy) on `validation_data`.
         `self.batch_losses` keeps the loss of every batch. `callbacks`: nnbook callbacks (see
-        `nnbook.engine.callbacks`); `verbose=1` adds a one-line `ProgressBar`."""
+        `nnbook.engine.callbacks`); `verbose=1` adds a one-line `ProgressBar`. `augment`: a
+        function (x_batch, rng) -> x_batch of the same shape, applied to every training batch
+        (never to validation data), rng a generator spawned from `seed`."""
         self._check_compiled("fit")
         epochs = _checks.positive_int(epochs, "epochs", minimum=0)
         batch_size = _checks.positive_int(batch_size, "batch_size")
@@ -169,11 +178,15 @@ class Sequential(Container):
             y_val = self._check_y(x_val, validation_data[1], "y_val")
         if isinstance(callbacks, (str, bytes)) or not all(hasattr(c, "on_epoch_end") for c in callbacks):
             raise TypeError(f"callbacks must be a list of nnbook callbacks, got {callbacks!r}")
+        if augment is not None and not callable(augment):
+            raise TypeError(f"augment must be None or a function (x_batch, rng) -> x_batch, "
+                            f"got {_checks.describe(augment)}")
         self.history = History()
         callbacks = [self.history, *callbacks, *([ProgressBar()] if verbose else [])]
         self.epochs, self.steps_per_epoch = epochs, -(-len(x) // batch_size)
         self.batch_losses, self.stop_training, logs = [], False, {}
         rng = np.random.default_rng(seed)
+        augment_rng = rng.spawn(1)[0]  # spawning draws nothing: the batches stay those of `seed`
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
@@ -182,7 +195,8 @@ class Sequential(Container):
                 cb.on_epoch_begin(epoch)
             totals, seen = dict.fromkeys(["loss", *self.metrics], 0.0), 0
             for step, idx in enumerate(minibatches(len(x), batch_size, rng, shuffle)):
-                loss, y_pred = self._train_batch(x[idx], y[idx])
+                x_batch = x[idx] if augment is None else self._augmented(augment, x[idx], augment_rng)
+                loss, y_pred = self._train_batch(x_batch, y[idx])
                 self.batch_losses.append(loss)
                 totals["loss"] += loss * len(idx)
                 if "accuracy" in self.metrics:
@@ -201,13 +215,22 @@ class Sequential(Container):
             cb.on_train_end(logs)
         return self.history
 
+    def _augmented(self, augment, x_batch, rng):
+        """augment(x_batch, rng), checked to be a batch of the same shape (in the model's dtype)."""
+        out = augment(x_batch, rng)
+        if np.shape(out) != x_batch.shape:
+            raise ValueError(f"augment must return a batch of the shape it was given, {x_batch.shape}, "
+                             f"got {_checks.describe(out)}")
+        return _checks.batch(out, self.input_shape, self.dtype, "augment(x_batch, rng)")
+
     def evaluate(self, x, y, batch_size=None):
-        """{"loss": L(y, y_pred), "accuracy": ...} on (x, y), with the compiled loss and metrics."""
+        """{"loss": L(y, y_pred) + R, "accuracy": ...} on (x, y), with the compiled loss and
+        metrics; R: the weight penalties, which Keras's `evaluate` includes too."""
         self._check_compiled("evaluate")
         x = self._check_x(x)
         y = self._check_y(x, y)
         y_pred = self.predict(x, batch_size)
-        results = {"loss": self.loss(y, y_pred)}
+        results = {"loss": self.loss(y, y_pred) + self.penalty()}
         if "accuracy" in self.metrics:
             results["accuracy"] = self._accuracy(y, y_pred)
         return results

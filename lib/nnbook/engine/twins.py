@@ -16,10 +16,14 @@ import numpy as np
 from .. import _checks
 from .gradcheck import relative_error
 from .layers.core import Activation, Dense, Flatten
+from .layers.normalization import BatchNormalization, LayerNormalization
+from .layers.regularization import Dropout
 from .model import Sequential, minibatches
 
 #: Keras class name -> the nnbook layer class that is its twin.
-KERAS_TWINS = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Sequential": Sequential}
+KERAS_TWINS = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Sequential": Sequential,
+               "BatchNormalization": BatchNormalization, "LayerNormalization": LayerNormalization,
+               "Dropout": Dropout}
 
 
 def from_keras(keras_layer):
@@ -77,7 +81,8 @@ def _keras_evaluate(keras_model, x, y, with_accuracy):
     import keras
 
     y_pred = keras_model(x, training=False)
-    results = {"loss": float(keras_model.loss(y, y_pred))}
+    penalties = sum(float(r) for r in keras_model.losses)  # weight penalties: evaluate adds them
+    results = {"loss": float(keras_model.loss(y, y_pred)) + penalties}
     if with_accuracy:
         if y_pred.shape[-1] == 1:
             fn = keras.metrics.binary_accuracy

@@ -122,6 +122,29 @@ def test_keras_twins_come_from_the_explicit_table_not_from_subclasses():
 
     layer = twins.from_keras(keras.layers.Dense(3))
     assert type(layer) is Dense and BuggyDense.keras_class == "Dense"
-    assert set(twins.KERAS_TWINS) == {"Dense", "Activation", "Flatten", "Sequential"}
-    with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Dropout"):
-        twins.from_keras(keras.layers.Dropout(0.5))
+    assert set(twins.KERAS_TWINS) == {"Dense", "Activation", "Flatten", "Sequential",
+                                         "BatchNormalization", "LayerNormalization", "Dropout"}
+    with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Lambda"):
+        twins.from_keras(keras.layers.Lambda(lambda t: t))
+
+
+def test_freezing_a_container_freezes_the_layers_inside_as_keras_does():
+    """`model.trainable = False` reaches every layer (so a batch norm inside runs in inference
+    mode, as in Keras); layers frozen before they were put in a container stay frozen."""
+    from nnbook.engine import BatchNormalization
+
+    inner = Sequential([Dense(3), BatchNormalization()])
+    outer = Sequential([Dense(4, trainable=False), inner])
+    assert outer.layers[0].trainable is False and inner.layers[1].trainable is True
+    outer.trainable = False
+    assert [layer.trainable for layer in (outer.layers[0], inner, *inner.layers)] == [False] * 4
+    outer.build((2,), seed=1)
+    x = np.random.default_rng(2).normal(size=(8, 2))
+    moving = outer.state["1/1/moving_mean"].copy()
+    theirs = outer.to_keras()
+    np.testing.assert_allclose(outer.forward(x, training=True), np.asarray(theirs(x, training=True)),
+                               atol=1e-12)
+    assert np.array_equal(outer.state["1/1/moving_mean"], moving)
+    outer.trainable = True
+    assert all(layer.trainable for layer in (outer.layers[0], inner, *inner.layers))
+    assert Sequential([Dense(2)], trainable=False).layers[0].trainable is False

@@ -10,6 +10,10 @@ Three kinds of state, named as Keras names them:
 * `rng`: the layer's own `numpy.random.Generator`, spawned from the build seed (dropout masks,
   noise), so a whole run is reproducible from one seed.
 
+`regularizers` maps a parameter's name to its weight penalty (`nnbook.engine.regularizers`, e.g.
+Dense's `kernel_regularizer`); `penalty()` and `penalty_gradients()` give their value and
+gradient for the trainable params, which `Sequential` adds to the loss and to `grads`.
+
 `trainable = False` freezes a layer: its gradients still flow through it to the layers below, but
 an optimiser leaves its `params` alone (`trainable_params()` is empty), and its Keras twin is
 frozen too.
@@ -33,6 +37,7 @@ class Layer:
 
     def __init__(self, trainable=True):
         self.params, self.grads, self.state = {}, {}, {}
+        self.regularizers = {}  # param name -> Regularizer
         self.rng = None
         self.trainable = _checks.flag(trainable, "trainable")
         self.built = False
@@ -68,6 +73,17 @@ class Layer:
     def trainable_params(self):
         """The arrays an optimiser may update: `params`, or nothing when frozen."""
         return self.params if self.trainable else {}
+
+    def penalty(self):
+        """R = the sum of the weight penalties of the trainable params (0.0 if none): what Keras
+        adds to the loss (`layer.losses`). float."""
+        params = self.trainable_params()
+        return sum((r(params[k]) for k, r in self.regularizers.items() if k in params), 0.0)
+
+    def penalty_gradients(self):
+        """{name: dR/dparam} for the trainable params that have a penalty."""
+        params = self.trainable_params()
+        return {k: r.gradient(params[k]) for k, r in self.regularizers.items() if k in params}
 
     def output_shape(self, input_shape):
         """The shape of y (without the batch axis) for inputs of `input_shape`."""
@@ -165,7 +181,8 @@ class Layer:
 class Container(Layer):
     """A layer made of other layers (`self.layers`): its `params`, `grads` and `state` are theirs,
     keyed "<index>/<name>" ("0/kernel", "1/0/bias" for a layer inside a nested container).
-    Freezing a container freezes everything inside it."""
+    Setting `trainable` sets it on every layer inside, as Keras does: a frozen container's batch
+    norms then run in inference mode. `Container(layers)` leaves frozen layers in it frozen."""
 
     def __init__(self, layers, trainable=True):
         if not isinstance(layers, (list, tuple)) or not layers:
@@ -174,8 +191,20 @@ class Container(Layer):
             if not isinstance(layer, Layer):
                 raise TypeError(f"layers[{i}] must be an nnbook Layer, got {type(layer).__name__}")
         self.layers = list(layers)
-        self.trainable = _checks.flag(trainable, "trainable")
+        self._trainable = True
+        if not _checks.flag(trainable, "trainable"):
+            self.trainable = False
         self.rng, self.built, self.input_shape, self.dtype = None, False, None, np.dtype(np.float64)
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = _checks.flag(value, "trainable")
+        for layer in self.layers:
+            layer.trainable = self._trainable
 
     def _gather(self, attribute):
         return {f"{i}/{k}": v for i, layer in enumerate(self.layers)
@@ -195,6 +224,11 @@ class Container(Layer):
     def state(self):
         """{"<index>/<name>": array}: the layers' non-trainable arrays."""
         return self._gather("state")
+
+    @property
+    def regularizers(self):
+        """{"<index>/<name>": Regularizer}: the layers' weight penalties."""
+        return self._gather("regularizers")
 
     def get_weights(self):
         return [w for layer in self.layers for w in layer.get_weights()]

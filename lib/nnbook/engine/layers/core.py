@@ -10,6 +10,7 @@ import math
 from ... import _checks
 from .. import activations as _act
 from .. import initializers
+from .. import regularizers as _reg
 from .base import Layer
 
 
@@ -20,19 +21,47 @@ def _same_activation(layer, keras_layer):
                          f"this one {layer.activation.name!r}")
 
 
+def _keras_regularizer(regularizer):
+    return None if regularizer is None else regularizer.to_keras()
+
+
+def _regularizers_from_keras(keras_layer):
+    """{"kernel_regularizer": ..., "bias_regularizer": ...}, the nnbook twins of a Keras layer's
+    penalties; a penalty on the layer's output (activity_regularizer) is refused."""
+    if getattr(keras_layer, "activity_regularizer", None) is not None:
+        raise ValueError(f"the Keras {type(keras_layer).__name__} {keras_layer.name!r} has an "
+                         f"activity_regularizer, which nnbook layers do not have")
+    return {name: _reg.from_keras(getattr(keras_layer, name))
+            for name in ("kernel_regularizer", "bias_regularizer")}
+
+
+def _same_regularizers(layer, keras_layer):
+    for name, theirs in _regularizers_from_keras(keras_layer).items():
+        if theirs != getattr(layer, name):
+            raise ValueError(f"the Keras {type(keras_layer).__name__} has {name}={theirs!r}, "
+                             f"this one {getattr(layer, name)!r}")
+
+
 class Dense(Layer):
     """a = f(z), z = x W + b over the last axis. x: (n, ..., d_in) -> a: (n, ..., units);
-    W = params["kernel"]: (d_in, units), b = params["bias"]: (units,)."""
+    W = params["kernel"]: (d_in, units), b = params["bias"]: (units,). `kernel_regularizer`,
+    `bias_regularizer`: weight penalties on W and b (None, a name or an L1/L2/L1L2), which
+    `Sequential` adds to the loss; forward and backward do not see them."""
 
     keras_class = "Dense"
 
     def __init__(self, units, activation=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", trainable=True):
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 trainable=True):
         super().__init__(trainable)
         self.units = _checks.positive_int(units, "units")
         self.activation = _act.get(activation)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = _reg.get(kernel_regularizer)
+        self.bias_regularizer = _reg.get(bias_regularizer)
+        self.regularizers = {k: r for k, r in [("kernel", self.kernel_regularizer),
+                                               ("bias", self.bias_regularizer)] if r is not None}
         self.x = self.z = self.a = None
 
     def __repr__(self):
@@ -68,17 +97,20 @@ class Dense(Layer):
         import keras
 
         return keras.layers.Dense(self.units, activation=self.activation.keras_argument(),
+                                  kernel_regularizer=_keras_regularizer(self.kernel_regularizer),
+                                  bias_regularizer=_keras_regularizer(self.bias_regularizer),
                                   dtype=self.dtype.name)
 
     def check_keras_config(self, keras_layer):
         if keras_layer.units != self.units:
             raise ValueError(f"the Keras Dense has {keras_layer.units} units, this one {self.units}")
         _same_activation(self, keras_layer)
+        _same_regularizers(self, keras_layer)
 
     @classmethod
     def from_keras(cls, keras_layer):
         return cls(keras_layer.units, activation=_act.from_keras(keras_layer.activation),
-                   trainable=keras_layer.trainable)
+                   **_regularizers_from_keras(keras_layer), trainable=keras_layer.trainable)
 
 
 class Activation(Layer):
