@@ -3,6 +3,8 @@
 Runs under ipywidgets 8.x directly and under 7.7.1 through tests/test_widgets_ipywidgets7.py.
 """
 
+import base64
+import io
 import json
 import os
 import re
@@ -14,8 +16,18 @@ matplotlib.use("Agg")
 import ipywidgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
 
-from nnbook.book.widgets import Slider, SliderView, frame_grid, interact, render_frame  # noqa: E402
+from nnbook.book.widgets import (  # noqa: E402
+    PALETTE_COLOURS,
+    STATIC_DPI,
+    Slider,
+    SliderView,
+    frame_grid,
+    interact,
+    palette_png,
+    render_frame,
+)
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -106,6 +118,51 @@ def test_render_frame():
     assert not plt.get_fignums(), "render_frame must close the figure"
     with pytest.raises(TypeError, match="Figure or an HTML string"):
         render_frame(3.0)
+
+
+def _line_art():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    x = np.linspace(0, 1, 200)
+    for k in range(5):
+        ax.plot(x, x**k, label=f"x^{k}")
+    ax.scatter([0.5], [0.9], marker="*", s=80, color="red")  # a small, rare colour must survive
+    ax.legend()
+    ax.set_title("powers of x")
+    return fig
+
+
+def _colour_map():
+    fig, ax = plt.subplots(figsize=(4, 3))
+    g = np.linspace(-2, 2, 200)
+    ax.imshow(np.sin(g[:, None]) * np.cos(2 * g[None, :]), cmap="viridis")
+    return fig
+
+
+@pytest.mark.parametrize("make", [_line_art, _colour_map])
+def test_static_frames_are_small_palette_pngs_that_look_like_the_figure(make):
+    fig = make()
+    direct = io.BytesIO()
+    fig.savefig(direct, format="png", dpi=STATIC_DPI, bbox_inches="tight")
+    plt.close(fig)
+    original = np.asarray(Image.open(direct).convert("RGB"), dtype=float)
+    assert len(np.unique(original.reshape(-1, 3), axis=0)) > PALETTE_COLOURS  # so it is reduced
+    png = base64.b64decode(re.search(r'base64,([^"]+)"', render_frame(make())).group(1))
+    frame = Image.open(io.BytesIO(png))
+    assert frame.format == "PNG" and frame.mode == "P" and len(frame.getcolors()) <= PALETTE_COLOURS
+    shown = np.asarray(frame.convert("RGB"), dtype=float)
+    assert shown.shape == original.shape
+    error = np.abs(shown - original).max(axis=-1)  # per pixel, worst channel, out of 255
+    assert error.mean() < 2 and error.max() <= 24, (error.mean(), error.max())
+    assert len(png) < 0.5 * len(direct.getvalue())
+
+
+def test_palette_png_flattens_transparency_onto_white():
+    rgba = Image.new("RGBA", (4, 2), (0, 0, 0, 0))
+    rgba.putpixel((0, 0), (255, 0, 0, 255))
+    buf = io.BytesIO()
+    rgba.save(buf, format="png")
+    out = Image.open(io.BytesIO(palette_png(buf.getvalue()))).convert("RGB")
+    assert out.getpixel((0, 0)) == (255, 0, 0) and out.getpixel((3, 1)) == (255, 255, 255)
 
 
 def _frames(html):

@@ -1,30 +1,45 @@
-"""The static site: headless Chromium moves each chapter's first slider and the view changes.
+"""The static site in headless Chromium with every request that leaves 127.0.0.1 blocked: no page
+tries one, the maths is typeset, every image loads, every slider reaches both ends and its view
+follows, and hidden cells stay hidden.
 
-Needs the built site (`python3 book.py site`; built here if missing) and Debian's `chromium`
-(driven through Playwright; no browser is downloaded). Without Chromium the test is skipped,
-unless NNBOOK_REQUIRE_BROWSER=1 (set by CI), when it fails.
+Needs the built site: NNBOOK_SITE names its folder (default `_build/html`, built here by
+`jupyter-book` if it lacks a chapter page). Needs Debian's `chromium` (driven through Playwright;
+no browser is downloaded). Without Chromium the test is skipped, unless NNBOOK_REQUIRE_BROWSER=1
+(set by CI), when it fails.
 """
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tools import nbsync
 
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
+DEFAULT_SITE = ROOT / "_build" / "html"
+SITE = Path(os.environ.get("NNBOOK_SITE", DEFAULT_SITE))
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync",
          "--disable-component-update", "--no-first-run", "--disable-quic"]
 # sphinx-book-theme and sphinx-thebe both declare this constant; not ours, harmless to readers.
 KNOWN_THEME_ERRORS = ("THEBE_JS_URL",)
+# URL prefixes a page may try although they are blocked. None: a page must not depend on the network
+# (the theme's Colab/Binder/GitHub buttons are links, which fetch nothing until clicked).
+ALLOWED_REMOTE = ()
+CHAPTERS = [nb.stem for nb in nbsync.chapters()]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +48,14 @@ def site_url():
         if os.environ.get("NNBOOK_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed (apt-get install chromium)")
         pytest.skip("chromium is not installed (apt-get install chromium)")
-    missing = [nb for nb in nbsync.chapters() if not (SITE / "chapters" / f"{nb.stem}.html").exists()]
-    if missing:
+    missing = [c for c in CHAPTERS if not (SITE / "chapters" / f"{c}.html").exists()]
+    if missing and SITE == DEFAULT_SITE:
         jb = Path(sys.executable).parent / "jupyter-book"
         subprocess.run([str(jb), "build", str(ROOT), "--builder", "html"], check=True,
                        capture_output=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(SITE))
+    elif missing:
+        pytest.fail(f"NNBOOK_SITE={SITE} lacks {missing}")
+    handler = functools.partial(Quiet, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,38 +73,140 @@ def browser():
         b.close()
 
 
-@pytest.mark.parametrize("chapter", [nb.stem for nb in nbsync.chapters()])
-def test_moving_a_slider_changes_the_view(site_url, browser, chapter):
-    page = browser.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{site_url}/chapters/{chapter}.html")
+def is_local(url):
+    parts = urlsplit(url)
+    return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
+
+
+@pytest.fixture
+def offline_page(site_url, browser):
+    """`open(chapter)` -> the loaded page, with every non-local request aborted and recorded in
+    `page.blocked`, and uncaught script errors in `page.errors`."""
+    context = browser.new_context()
+    blocked = []
+
+    def route(r):
+        if is_local(r.request.url):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    context.route("**/*", route)
+
+    def open_chapter(chapter):
+        page = context.new_page()
+        page.blocked, page.errors = blocked, []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.goto(f"{site_url}/chapters/{chapter}.html", wait_until="load")
+        return page
+
+    yield open_chapter
+    context.close()
+
+
+def typeset(page):
+    """Wait for MathJax to finish; return what each maths element of the page became."""
+    if page.locator(".math").count() == 0:
+        return []
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function("() => window.MathJax && typeof MathJax.typesetPromise === 'function'"
+                               " && MathJax.startup && MathJax.startup.promise", timeout=15_000)
+    except PlaywrightTimeout:
+        pytest.fail(f"MathJax did not start within 15 s; requests blocked: {page.blocked}")
+    page.evaluate("() => MathJax.startup.promise")
+    return page.evaluate("""() => [...document.querySelectorAll('.math')].map(el => ({
+        rendered: el.querySelector('mjx-container') !== null,
+        error: el.querySelector('mjx-merror') !== null,
+        text: el.textContent.slice(0, 80)}))""")
+
+
+# Visible prose text (code blocks, scripts and typeset maths excluded), to look for raw TeX.
+VISIBLE_TEXT = """() => {
+  const walker = document.createTreeWalker(document.querySelector('main') || document.body,
+                                           NodeFilter.SHOW_TEXT);
+  const out = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('pre, code, script, style, mjx-container, mjx-assistive-mml')) continue;
+    if (el.checkVisibility && !el.checkVisibility()) continue;
+    out.push(n.textContent);
+  }
+  return out.join(' ');
+}"""
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_reads_offline(offline_page, chapter):
+    page = offline_page(chapter)
+    maths = typeset(page)
+    assert maths, "the chapter has no formula: is the page empty?"
+    raw = [m["text"] for m in maths if not m["rendered"]]
+    assert not raw, f"{len(raw)} formulas were not typeset, e.g. {raw[:3]}"
+    errors = [m["text"] for m in maths if m["error"]]
+    assert not errors, f"MathJax could not typeset {errors[:3]}"
+    text = page.evaluate(VISIBLE_TEXT)
+    for tex in ("\\(", "\\)", "\\[", "$$"):
+        assert tex not in text, f"raw {tex} in the visible text: ...{text[text.find(tex) - 60:][:120]}..."
+    images = page.evaluate("""() => [...document.images].map(img => ({
+        src: img.currentSrc.slice(0, 80), ok: img.complete && img.naturalWidth > 0}))""")
+    assert images, "the chapter shows no image"
+    broken = [i["src"] for i in images if not i["ok"]]
+    assert not broken, f"images that did not load: {broken}"
+    remote = [u for u in page.blocked if not any(u.startswith(ok) for ok in ALLOWED_REMOTE)]
+    assert not remote, f"the page tried to reach the network: {remote}"
+    ours = [e for e in page.errors if not any(k in e for k in KNOWN_THEME_ERRORS)]
+    assert not ours, ours
+
+
+def slider_state(slider):
+    """(readouts, frame HTML, whether its images loaded, their alt texts) of one slider."""
+    return slider.evaluate("""root => {
+        const frame = root.querySelector('.nnbook-frame');
+        const imgs = [...frame.querySelectorAll('img')];
+        return [[...root.querySelectorAll('output')].map(o => o.textContent), frame.innerHTML,
+                imgs.every(i => i.complete && i.naturalWidth > 0), imgs.map(i => i.alt)];
+    }""")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_slider_reaches_both_ends_and_the_view_follows(offline_page, chapter):
+    page = offline_page(chapter)
     sliders = page.locator(".nnbook-slider")
     assert sliders.count() >= 1, "the chapter shows no slider on the static site"
-    slider = sliders.first
-    slider.scroll_into_view_if_needed()
-    frame = slider.locator(".nnbook-frame")
-    rng = slider.locator("input.nnbook-range").first
-    readout = slider.locator("output").first
-    before_view, before_value = frame.inner_html(), readout.text_content()
-    last = int(rng.get_attribute("max"))
-    target = 0 if int(rng.input_value()) != 0 else last
-    rng.fill(str(target))  # sets the value and fires `input`, as dragging does
-    after_view, after_value = frame.inner_html(), readout.text_content()
-    assert after_value != before_value, "the value readout did not change"
-    assert after_view != before_view, "the figure did not change"
+    for s in range(sliders.count()):
+        slider = sliders.nth(s)
+        slider.scroll_into_view_if_needed()
+        names = slider.locator(".nnbook-controls label > span").all_text_contents()
+        inputs = slider.locator("input.nnbook-range")
+        for k in range(inputs.count()):
+            rng = inputs.nth(k)
+            labels = json.loads(rng.get_attribute("data-labels"))
+            views = []
+            for end in (0, len(labels) - 1):
+                rng.fill(str(end))  # sets the value and fires `input`, as dragging does
+                page.wait_for_timeout(50)  # let a data: image decode before reading its size
+                readouts, view, loaded, alts = slider_state(slider)
+                where = f"slider {s} ({names[k]}) at {labels[end]}"
+                assert readouts[k] == labels[end], f"{where}: the readout shows {readouts[k]}"
+                assert loaded, f"{where}: the frame's image did not load"
+                for alt in alts:  # a figure's alt text names the values it was drawn for
+                    for name, value in zip(names, readouts):
+                        assert f"{name} = {value}" in alt, f"{where}: frame drawn for {alt!r}"
+                views.append(view)
+            assert views[0] != views[1], f"slider {s} ({names[k]}): both ends show the same figure"
     page.screenshot(path=str(SITE.parent / f"slider-{chapter}.png"))
-    ours = [e for e in errors if not any(k in e for k in KNOWN_THEME_ERRORS)]
+    ours = [e for e in page.errors if not any(k in e for k in KNOWN_THEME_ERRORS)]
     assert not ours, ours
-    page.close()
 
 
-@pytest.mark.parametrize("chapter", [nb.stem for nb in nbsync.chapters()])
-def test_hidden_cells_keep_code_and_output_hidden(site_url, browser, chapter):
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_hidden_cells_keep_code_and_output_hidden(offline_page, chapter):
     """Solutions and the setup cell sit behind a closed toggle: neither their code nor their output
     (a solution's "passed", its numbers) is visible until the reader opens it."""
-    page = browser.new_page()
-    page.goto(f"{site_url}/chapters/{chapter}.html")
+    page = offline_page(chapter)
     hidden = page.locator("div.cell.tag_hide-cell")
     assert hidden.count() >= 2, "expected the setup cell and at least one solution behind toggles"
     for k in range(hidden.count()):
@@ -96,4 +215,3 @@ def test_hidden_cells_keep_code_and_output_hidden(site_url, browser, chapter):
             for j in range(cell.locator(part).count()):
                 assert not cell.locator(part).nth(j).is_visible(), \
                     f"cell {k} of {chapter}: its {part} shows under the closed toggle"
-    page.close()
