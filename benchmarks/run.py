@@ -116,6 +116,7 @@ def pairs():
     out.append(("softmax, (1024, 10) float32", lambda: activations.softmax(s),
                 lambda: keras.activations.softmax(tf.constant(s)).numpy()))
     out.extend(extra_pairs(rng))
+    out.extend(normalization_pairs(rng))
     return out
 
 
@@ -132,6 +133,7 @@ def extra_pairs(rng):
                   lambda: neuron.forward(x, params, acts)[0],
                   lambda: model(x.astype(np.float32), training=False).numpy()))
     found.extend(engine_pairs(rng))
+    found.extend(regularization_pairs(rng))
     return found
 
 
@@ -185,6 +187,147 @@ def engine_pairs(rng):
     return found
 
 
+# --- BatchNormalization (chapter 8) ----------------------------------------------------------------
+
+
+def normalization_pairs(rng):
+    """BatchNormalization forward+backward in training mode (an MLP's and a CNN's shapes), and one
+    training step of the 784-256-10 MLP with a BatchNormalization after its hidden layer (compare
+    with the row without it above), NumPy engine vs Keras."""
+    import tensorflow as tf
+
+    from nnbook import data
+    from nnbook.engine import BatchNormalization, Dense, Sequential
+
+    found = []
+    for shape in [(128, 256), (32, 14, 14, 32)]:
+        layer = BatchNormalization().build(shape[1:], rng, dtype="float32")
+        twin = layer.to_keras()
+        x = rng.normal(size=shape).astype(np.float32)
+        dy = rng.normal(size=shape).astype(np.float32)
+        xt, dyt = tf.constant(x), tf.constant(dy)
+
+        def numpy_fb(layer=layer, x=x, dy=dy):
+            layer.forward(x, training=True)
+            return layer.backward(dy)
+
+        def keras_fb(twin=twin, xt=xt, dyt=dyt):
+            with tf.GradientTape() as tape:
+                tape.watch(xt)
+                y = twin(xt, training=True)
+            return tape.gradient(y, [xt, *twin.trainable_variables], output_gradients=dyt)
+
+        found.append((f"BatchNormalization forward+backward (training), {shape} float32 (Keras eager tape)",
+                      numpy_fb, keras_fb))
+
+    ds = data.load("mnist5k")
+
+    def numpy_bn_mlp():
+        m = Sequential([Dense(256, activation="relu"), BatchNormalization(), Dense(10, activation="softmax")])
+        m.build((784,), seed=0, dtype="float32")
+        m.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        return m
+
+    ours, twin = numpy_bn_mlp(), numpy_bn_mlp().to_keras()
+    xb, yb = ds.x_train[:32], ds.y_train[:32]
+    found.append(("MLP 784-256-BN-10 one training step (`train_step` / `train_on_batch`), batch 32, "
+                  "Adam, float32", lambda: ours.train_step(xb, yb), lambda: twin.train_on_batch(xb, yb)))
+    return found
+
+
+# --- Page weights of the built site (budget: tools/offline_site.py) ---------------------------
+
+def page_weights(site=ROOT / "_build" / "html"):
+    """Markdown lines: each built chapter page's KB (and how much of it is inline slider frames)."""
+    import re
+
+    sys.path.insert(0, str(ROOT))
+    from tools import nbsync, offline_site
+
+    budget_kb = offline_site.PAGE_BUDGET_KB
+    shown = site.relative_to(ROOT) if site.is_relative_to(ROOT) else site
+    lines = ["## Chapter pages on the static site", "",
+             f"The HTML file of each chapter in `{shown}` (from the last `python3 book.py site`), "
+             f"inline slider frames included; budget {budget_kb} KB.", ""]
+    pages = [site / "chapters" / f"{nb.stem}.html" for nb in nbsync.chapters()]
+    if not all(p.exists() for p in pages):
+        return lines + ["The site is not built: run `python3 book.py site` first.", ""]
+    lines += ["| chapter | KB | of which inline images (KB) | budget |", "|---|---:|---:|---|"]
+    for page in pages:
+        html = page.read_bytes()
+        kb = len(html) / 1000
+        images = sum(len(m) for m in re.findall(rb"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", html)) / 1000
+        verdict = f"≤ {budget_kb}: " + ("ok" if kb <= budget_kb else "OVER")
+        lines.append(f"| {page.stem} | {kb:.0f} | {images:.0f} | {verdict} |")
+    return lines + [""]
+
+
+# --- regularisation (chapter 8): Dropout, and what each regulariser adds to a training step -------
+
+
+def regularization_pairs(rng):
+    """Dropout forward+backward vs Keras's, and one MLP training step plain, + L2 penalties,
+    + Dropout, + augmentation (shift 2 px, rotate 10 degrees, noise 0.1), NumPy engine vs Keras."""
+    from functools import partial
+
+    import keras
+    import tensorflow as tf
+
+    from nnbook import data
+    from nnbook.engine import Dense, Dropout, Sequential
+    from nnbook.engine import augmentation as A
+
+    found = []
+    layer = Dropout(0.5).build((256,), rng, dtype="float32")
+    keras_dropout = layer.to_keras()
+    x = rng.normal(size=(128, 256)).astype(np.float32)
+    dy = rng.normal(size=(128, 256)).astype(np.float32)
+    xt, dyt = tf.constant(x), tf.constant(dy)
+
+    def numpy_fb():
+        layer.forward(x, training=True)
+        return layer.backward(dy)
+
+    def keras_fb():
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = keras_dropout(xt, training=True)
+        return tape.gradient(y, xt, output_gradients=dyt)
+
+    found.append(("Dropout(0.5) forward+backward, (128, 256) float32 (Keras eager tape)", numpy_fb, keras_fb))
+
+    ds = data.load("mnist5k")
+    xb, yb = ds.x_train[:32], ds.y_train[:32]
+    augment = A.chain(partial(A.shift, max_shift=2), partial(A.rotate, max_degrees=10.0),
+                      partial(A.gaussian_noise, stddev=0.1), shape=(28, 28))
+    for what in ("plain", "+ L2(0.01) on both kernels", "+ Dropout(0.5)", "+ augmentation"):
+        l2 = "l2" if what.startswith("+ L2") else None
+        layers = [Dense(256, activation="relu", kernel_regularizer=l2),
+                  Dense(10, activation="softmax", kernel_regularizer=l2)]
+        if what == "+ Dropout(0.5)":
+            layers.insert(1, Dropout(0.5))
+        ours = Sequential(layers).build((784,), seed=0, dtype="float32")
+        ours.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+        twin = ours.to_keras()
+        if what == "+ augmentation":
+            twin = keras.Sequential([keras.Input((784,)), keras.layers.Reshape((28, 28, 1)),
+                                     A.keras_shift(2, (28, 28)), A.keras_rotate(10.0), A.keras_noise(0.1),
+                                     keras.layers.Flatten(), *twin.layers])
+            twin.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+            aug_rng = np.random.default_rng(0)
+
+            def numpy_step(ours=ours, aug_rng=aug_rng):
+                return ours.train_step(augment(xb, aug_rng), yb)
+        else:
+            def numpy_step(ours=ours):
+                return ours.train_step(xb, yb)
+
+        found.append((f"MLP 784-256-10 training step {what}, batch 32, Adam, float32 "
+                      "(`train_step` / `train_on_batch`)", numpy_step,
+                      lambda twin=twin: twin.train_on_batch(xb, yb)))
+    return found
+
+
 NOTES = """## Reading the ratios
 
 - **Elementwise activations** (sigmoid, leaky ReLU, GELU) are where NumPy loses: TensorFlow runs
@@ -220,6 +363,7 @@ def main(args):
             lines.append(f"| {nb.stem} | {seconds:.1f} | {verdict} | {slowest} |")
             print(lines[-1], flush=True)
         lines.append("")
+    lines += page_weights()
     lines += ["## NumPy from scratch vs Keras (TensorFlow backend, eager)", "",
               "Best of 7 repeats each, measured in one run. Ratio = NumPy / Keras.", "",
               "| what | NumPy (ms) | Keras (ms) | ratio |", "|---|---:|---:|---:|"]

@@ -130,7 +130,7 @@ def test_the_rule_checker_catches_a_violation(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("modules", ["nnbook", "nnbook.engine",
                                      "nnbook.lab.neuron, nnbook.lab.perceptron, nnbook.lab.deep_stacks, "
-                                     "nnbook.lab.autodiff, nnbook.lab.surfaces"])
+                                     "nnbook.lab.autodiff, nnbook.lab.surfaces, nnbook.lab.tuning"])
 def test_importing_the_package_imports_no_keras(modules):
     code = (f"import sys, {modules}\n"
             "heavy = [m for m in ('keras', 'tensorflow', 'matplotlib') if m in sys.modules]\n"

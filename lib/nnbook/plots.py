@@ -1,14 +1,15 @@
 """Every drawing the lib offers; notebooks import it (`from nnbook import plots`), no lib module does.
 
 Computational graphs (chapter 4): `draw_graph`. Loss surfaces and optimiser paths (chapter 7):
-`contours`, `plot_path`.
+`contours`, `plot_path`. Training curves and weight histograms (chapter 8): `train_val_curves`,
+`weight_histogram`. Bayesian optimisation (chapter 9): `bo_step`, `best_so_far`.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 from ._checks import positive_int
-from .lab import surfaces
+from .lab import surfaces, tuning
 from .lab.autodiff import Node
 
 _OP_SYMBOLS = {"add": "+", "sub": "\u2212", "mul": "\u00d7", "div": "\u00f7", "neg": "\u2212",
@@ -164,3 +165,68 @@ def plot_path(ax, path, label=None, color=None, every=1, **kwargs):
     ax.plot(path[::every, 0], path[::every, 1], ".", ms=3.5, color=line.get_color(), zorder=3)
     ax.plot(*path[0], "o", color=line.get_color(), mfc="white", ms=6, zorder=5)
     return line
+
+
+def bo_step(trace, k, f, grid):
+    """One step of a 1-d Bayesian optimisation `trace` (from `tuning.bayes_opt`): the GP that chose
+    call k (mean, +-2 std, the calls before k, the true f on `grid`) above its expected improvement,
+    with the point it chose. Returns the figure."""
+    gp = trace.models[k]
+    if gp is None:
+        raise ValueError(f"call {k} was not chosen by a GP (it is one of the initial random calls)")
+    grid = np.asarray(grid, dtype=np.float64).reshape(-1, 1)
+    mean, std = gp.predict(grid)
+    ei = tuning.expected_improvement(mean, std, trace.y[:k].min())
+    fig, (ax, ax_ei) = plt.subplots(2, 1, figsize=(6, 4.2), sharex=True,
+                                    gridspec_kw={"height_ratios": [2, 1]})
+    g = grid[:, 0]
+    ax.plot(g, f(g), "k--", lw=1, label="true f")
+    ax.plot(g, mean, color="C0", label="GP mean")
+    ax.fill_between(g, mean - 2 * std, mean + 2 * std, color="C0", alpha=0.2, label="mean $\\pm$ 2 std")
+    ax.plot(trace.x[:k, 0], trace.y[:k], "o", color="C1", ms=5, label=f"{k} calls so far")
+    ax.plot(trace.x[k, 0], trace.y[k], "*", color="C3", ms=12, label="next call")
+    ax.set_ylabel("f(x)")
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.set_title(f"after {k} calls: best so far {trace.y[:k].min():.3f}", fontsize=10)
+    ax_ei.fill_between(g, 0, ei, color="C2", alpha=0.5)
+    ax_ei.axvline(trace.x[k, 0], color="C3", lw=1)
+    ax_ei.set_ylabel("EI(x)")
+    ax_ei.set_xlabel("x")
+    fig.tight_layout()
+    return fig
+
+
+def best_so_far(ax, runs, label, color=None):
+    """Median (line) and quartiles (band) over runs of the best value after k calls.
+    runs: (n_runs, n_calls). Returns the median, (n_calls,)."""
+    runs = np.asarray(runs, dtype=np.float64)
+    if runs.ndim != 2 or runs.size == 0:
+        raise ValueError(f"runs must have shape (n_runs, n_calls), got {runs.shape}")
+    best = np.minimum.accumulate(runs, axis=1)
+    calls = np.arange(1, best.shape[1] + 1)
+    q25, median, q75 = np.percentile(best, [25, 50, 75], axis=0)
+    (line,) = ax.plot(calls, median, color=color, label=label)
+    ax.fill_between(calls, q25, q75, color=line.get_color(), alpha=0.2)
+    return median
+
+
+# --- chapter 8: training curves and weight histograms -------------------------------------------
+
+
+def train_val_curves(ax, history, key="accuracy", label="", color=None, **kwargs):
+    """Training (dashed) and validation (solid) `key` per epoch from a History-like dict."""
+    epochs = np.arange(1, len(history[key]) + 1)
+    line, = ax.plot(epochs, history[f"val_{key}"], color=color, label=f"{label} validation".strip(), **kwargs)
+    ax.plot(epochs, history[key], "--", color=line.get_color(), label=f"{label} training".strip(), **kwargs)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(key.replace("_", " "))
+    return line
+
+
+def weight_histogram(ax, weights, bins=61, limit=0.3, label=None, color=None):
+    """A histogram of the entries of `weights` over [-limit, limit] (a log count axis)."""
+    w = np.clip(np.ravel(weights), -limit, limit)
+    ax.hist(w, bins=np.linspace(-limit, limit, bins), color=color, histtype="step", lw=1.5, label=label,
+            log=True)
+    ax.set_xlabel("weight value")
+    ax.set_ylabel("count")

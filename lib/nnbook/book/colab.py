@@ -9,7 +9,8 @@ import subprocess
 import sys
 
 #: Import name -> pip requirement, for what the book needs beyond Colab's preinstalled packages.
-COLAB_EXTRAS = {"mnist1d": "mnist1d>=0.0.2", "mlxtend": "mlxtend>=0.23"}
+COLAB_EXTRAS = {"mnist1d": "mnist1d>=0.0.2", "mlxtend": "mlxtend>=0.23",
+                "keras_tuner": "keras-tuner>=1.4.7", "kerastuner": "kt-legacy>=1.0.5"}
 
 #: Packages this module refuses to install: reinstalling them would break Colab's runtime.
 NEVER_INSTALL = ("tensorflow", "keras", "ipywidgets", "numpy", "jax", "torch")
