@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
-CELL_TIMEOUT = 300  # seconds; a training cell of a chapter takes well under 60
+CELL_TIMEOUT = 120  # seconds; no cell of a chapter takes 60. It also caps nbclient#312: after a
+# slider cell, nbclient sometimes receives the reply only when the timeout expires (a WAITED line).
 STAMP_SOURCES = ["lib", "data", "tests/netguard"]
 
 
@@ -109,13 +110,28 @@ def execute_one(notebook):
     return out
 
 
+def _stamp(cell, key):
+    from datetime import datetime
+
+    t = cell.get("metadata", {}).get("execution", {}).get(key)
+    return datetime.fromisoformat(t.replace("Z", "+00:00")) if t else None
+
+
 def summary(notebook):
-    """{"seconds": total, "cells": [[seconds, cell index, first line], ...] slowest first}."""
+    """{"seconds": total, "cells": [[seconds, cell index, first line], ...] slowest first,
+    "waits": [[seconds, cell index], ...]}: "waits" are the pauses longer than 5 s between the
+    kernel's reply to one cell and the start of the next (time the client spent, not the kernel)."""
     nb = json.loads(executed_path(notebook).read_text())
+    code = [(i, c) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
     cells = [[round(s, 2), i, "".join(c["source"]).partition("\n")[0][:70]]
-             for i, c in enumerate(nb["cells"])
-             if c["cell_type"] == "code" and (s := cell_seconds(c)) is not None]
-    return {"seconds": nb["metadata"]["nnbook"]["seconds"], "cells": sorted(cells, reverse=True)}
+             for i, c in code if (s := cell_seconds(c)) is not None]
+    waits = []
+    for (_, before), (i, after) in zip(code, code[1:]):
+        end, start = _stamp(before, "shell.execute_reply"), _stamp(after, "iopub.execute_input")
+        if end and start and (start - end).total_seconds() > 5:
+            waits.append([round((start - end).total_seconds(), 1), i])
+    return {"seconds": nb["metadata"]["nnbook"]["seconds"], "cells": sorted(cells, reverse=True),
+            "waits": waits}
 
 
 def execute_all(jobs=None):
@@ -141,9 +157,10 @@ def execute_all(jobs=None):
                 print(f"FAILED {nb.name} after {wall:.1f} s\n{proc.stdout[-4000:]}{proc.stderr[-6000:]}",
                       flush=True)
                 continue
-            timings[nb.stem] = summary(nb)
-            slow = "; ".join(f"cell {i}: {s:.1f} s ({line})" for s, i, line in timings[nb.stem]["cells"][:3])
-            print(f"executed {nb.name} in {timings[nb.stem]['seconds']:.1f} s; slowest: {slow}", flush=True)
+            t = timings[nb.stem] = summary(nb)
+            slow = "; ".join(f"cell {i}: {s:.1f} s ({line})" for s, i, line in t["cells"][:3])
+            waits = "".join(f"; WAITED {w:.0f} s before cell {i}" for w, i in t["waits"])
+            print(f"executed {nb.name} in {t['seconds']:.1f} s; slowest: {slow}{waits}", flush=True)
     if not failed:
         (EXECUTED / "timings.json").write_text(json.dumps(timings, indent=1))
     return failed
