@@ -137,10 +137,32 @@ def extra_pairs(rng):
     return found
 
 
+def forward_backward_pair(layer, batch_shape, rng):
+    """(numpy_fb, keras_fb): one training-mode forward and backward of the built nnbook `layer`
+    and of its Keras twin (an eager GradientTape), on the same float32 x and dy of `batch_shape`."""
+    import tensorflow as tf
+
+    twin = layer.to_keras()
+    x = rng.normal(size=batch_shape).astype(np.float32)
+    dy = rng.normal(size=batch_shape).astype(np.float32)
+    xt, dyt = tf.constant(x), tf.constant(dy)
+
+    def numpy_fb():
+        layer.forward(x, training=True)
+        return layer.backward(dy)
+
+    def keras_fb():
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = twin(xt, training=True)
+        return tape.gradient(y, [xt, *twin.trainable_variables], output_gradients=dyt)
+
+    return numpy_fb, keras_fb
+
+
 def engine_pairs(rng):
     """Dense forward+backward across sizes, and one MLP training epoch, NumPy engine vs Keras."""
     import keras
-    import tensorflow as tf
 
     from nnbook import data
     from nnbook.engine import Dense, Sequential
@@ -149,23 +171,8 @@ def engine_pairs(rng):
     for d in (64, 256, 1024):
         layer = Dense(d, activation="relu")
         layer.build((d,), rng, dtype="float32")
-        twin = layer.to_keras()
-        x = rng.normal(size=(128, d)).astype(np.float32)
-        dy = rng.normal(size=(128, d)).astype(np.float32)
-        xt, dyt = tf.constant(x), tf.constant(dy)
-
-        def numpy_fb(layer=layer, x=x, dy=dy):
-            layer.forward(x, training=True)
-            return layer.backward(dy)
-
-        def keras_fb(twin=twin, xt=xt, dyt=dyt):
-            with tf.GradientTape() as tape:
-                tape.watch(xt)
-                y = twin(xt)
-            return tape.gradient(y, [xt, *twin.trainable_variables], output_gradients=dyt)
-
         found.append((f"Dense {d}->{d} ReLU forward+backward, batch 128, float32 (Keras eager tape)",
-                      numpy_fb, keras_fb))
+                      *forward_backward_pair(layer, (128, d), rng)))
 
     ds = data.load("mnist5k")
 
@@ -194,7 +201,6 @@ def normalization_pairs(rng):
     """BatchNormalization forward+backward in training mode (an MLP's and a CNN's shapes), and one
     training step of the 784-256-10 MLP with a BatchNormalization after its hidden layer (compare
     with the row without it above), NumPy engine vs Keras."""
-    import tensorflow as tf
 
     from nnbook import data
     from nnbook.engine import BatchNormalization, Dense, Sequential
@@ -202,23 +208,8 @@ def normalization_pairs(rng):
     found = []
     for shape in [(128, 256), (32, 14, 14, 32)]:
         layer = BatchNormalization().build(shape[1:], rng, dtype="float32")
-        twin = layer.to_keras()
-        x = rng.normal(size=shape).astype(np.float32)
-        dy = rng.normal(size=shape).astype(np.float32)
-        xt, dyt = tf.constant(x), tf.constant(dy)
-
-        def numpy_fb(layer=layer, x=x, dy=dy):
-            layer.forward(x, training=True)
-            return layer.backward(dy)
-
-        def keras_fb(twin=twin, xt=xt, dyt=dyt):
-            with tf.GradientTape() as tape:
-                tape.watch(xt)
-                y = twin(xt, training=True)
-            return tape.gradient(y, [xt, *twin.trainable_variables], output_gradients=dyt)
-
         found.append((f"BatchNormalization forward+backward (training), {shape} float32 (Keras eager tape)",
-                      numpy_fb, keras_fb))
+                      *forward_backward_pair(layer, shape, rng)))
 
     ds = data.load("mnist5k")
 
@@ -271,7 +262,6 @@ def regularization_pairs(rng):
     from functools import partial
 
     import keras
-    import tensorflow as tf
 
     from nnbook import data
     from nnbook.engine import Dense, Dropout, Sequential
@@ -279,22 +269,8 @@ def regularization_pairs(rng):
 
     found = []
     layer = Dropout(0.5).build((256,), rng, dtype="float32")
-    keras_dropout = layer.to_keras()
-    x = rng.normal(size=(128, 256)).astype(np.float32)
-    dy = rng.normal(size=(128, 256)).astype(np.float32)
-    xt, dyt = tf.constant(x), tf.constant(dy)
-
-    def numpy_fb():
-        layer.forward(x, training=True)
-        return layer.backward(dy)
-
-    def keras_fb():
-        with tf.GradientTape() as tape:
-            tape.watch(xt)
-            y = keras_dropout(xt, training=True)
-        return tape.gradient(y, xt, output_gradients=dyt)
-
-    found.append(("Dropout(0.5) forward+backward, (128, 256) float32 (Keras eager tape)", numpy_fb, keras_fb))
+    found.append(("Dropout(0.5) forward+backward, (128, 256) float32 (Keras eager tape)",
+                  *forward_backward_pair(layer, (128, 256), rng)))
 
     ds = data.load("mnist5k")
     xb, yb = ds.x_train[:32], ds.y_train[:32]
