@@ -120,12 +120,7 @@ class BatchNormalization(Layer):
         ours = {k: getattr(self, k) for k in theirs}
         ndim = len(self.input_shape) + 1  # compare axes as positions: -1 and 3 of (n, h, w, c) agree
         theirs["axis"], ours["axis"] = theirs["axis"] % ndim, ours["axis"] % ndim
-        differ = [k for k in theirs if theirs[k] != ours[k]]
-        if differ:
-            raise ValueError(f"the Keras BatchNormalization has "
-                             f"{', '.join(f'{k}={theirs[k]}' for k in differ)}, this one "
-                             f"{', '.join(f'{k}={ours[k]}' for k in differ)}")
-        _check_supported(keras_layer)
+        _check_same_config(keras_layer, theirs, ours)
 
     @classmethod
     def from_keras(cls, keras_layer):
@@ -215,12 +210,7 @@ class LayerNormalization(Layer):
         theirs = {"axis": tuple(sorted({int(a) % ndim for a in np.ravel(keras_layer.axis)})),
                   **{k: getattr(keras_layer, k) for k in names}}
         ours = {"axis": self.axes, **{k: getattr(self, k) for k in names}}
-        differ = [k for k in theirs if theirs[k] != ours[k]]
-        if differ:
-            raise ValueError(f"the Keras LayerNormalization has "
-                             f"{', '.join(f'{k}={theirs[k]}' for k in differ)}, this one "
-                             f"{', '.join(f'{k}={ours[k]}' for k in differ)}")
-        _check_supported(keras_layer)
+        _check_same_config(keras_layer, theirs, ours)
 
     @classmethod
     def from_keras(cls, keras_layer):
@@ -231,6 +221,17 @@ class LayerNormalization(Layer):
                    scale=keras_layer.scale, trainable=keras_layer.trainable)
 
 
+def _check_same_config(keras_layer, theirs, ours):
+    """ValueError naming every setting in which the Keras layer (`theirs`) differs from ours, or
+    anything it uses that this engine does not compute."""
+    differ = [k for k in theirs if theirs[k] != ours[k]]
+    if differ:
+        raise ValueError(f"the Keras {type(keras_layer).__name__} has "
+                         f"{', '.join(f'{k}={theirs[k]}' for k in differ)}, this one "
+                         f"{', '.join(f'{k}={ours[k]}' for k in differ)}")
+    _check_supported(keras_layer)
+
+
 def _check_supported(keras_layer):
     """ValueError if the Keras layer uses what this engine does not compute: batch renormalisation,
     synchronised statistics, RMS scaling, weight regularisers or constraints."""
@@ -239,5 +240,5 @@ def _check_supported(keras_layer):
     unsupported += [name for name in ("beta_regularizer", "gamma_regularizer", "beta_constraint",
                                       "gamma_constraint") if getattr(keras_layer, name, None) is not None]
     if unsupported:
-        raise ValueError(f"nnbook's BatchNormalization does not implement {', '.join(unsupported)} "
+        raise ValueError(f"nnbook's {type(keras_layer).__name__} does not implement {', '.join(unsupported)} "
                          f"(the Keras layer sets them); use their defaults")
