@@ -79,16 +79,17 @@ def reuse_executed():
     return os.environ.get("NNBOOK_REUSE_EXECUTED") == "1"
 
 
-def cell_seconds(cell):
-    """Wall time of an executed code cell from nbclient's timestamps (None if not recorded)."""
+def _stamp(cell, key):
     from datetime import datetime
 
-    times = cell.get("metadata", {}).get("execution", {})
-    start, end = times.get("iopub.execute_input"), times.get("shell.execute_reply")
-    if not (start and end):
-        return None
-    parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))  # noqa: E731
-    return (parse(end) - parse(start)).total_seconds()
+    t = cell.get("metadata", {}).get("execution", {}).get(key)
+    return datetime.fromisoformat(t.replace("Z", "+00:00")) if t else None
+
+
+def cell_seconds(cell):
+    """Wall time of an executed code cell from nbclient's timestamps (None if not recorded)."""
+    start, end = _stamp(cell, "iopub.execute_input"), _stamp(cell, "shell.execute_reply")
+    return (end - start).total_seconds() if start and end else None
 
 
 def execute_one(notebook):
@@ -108,13 +109,6 @@ def execute_one(notebook):
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
-
-
-def _stamp(cell, key):
-    from datetime import datetime
-
-    t = cell.get("metadata", {}).get("execution", {}).get(key)
-    return datetime.fromisoformat(t.replace("Z", "+00:00")) if t else None
 
 
 def summary(notebook):
