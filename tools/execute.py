@@ -1,7 +1,8 @@
 """Execute the chapters once, in parallel, for the site and for the tests (a maintainer tool).
 
 `python3 book.py site` runs `execute_all()`: every chapter runs top to bottom in a fresh kernel
-(with the network guard), two at a time, and its executed copy is written to
+(with the network guard and `NNBOOK_STATIC_SITE=1`, so sliders are made as the site's static
+frames: `nnbook.book.widgets`), two at a time, and its executed copy is written to
 `_build/executed/chapters/` with
 
 * the time of every cell (`metadata.execution`, recorded by nbclient) and a summary of them in
@@ -26,8 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED = ROOT / "_build" / "executed"
-CELL_TIMEOUT = 120  # seconds; no cell of a chapter takes 60. It also caps nbclient#312: after a
-# slider cell, nbclient sometimes receives the reply only when the timeout expires (a WAITED line).
+CELL_TIMEOUT = 120  # seconds; no cell of a chapter takes 60. The kernel gets NNBOOK_STATIC_SITE=1, so
+# sliders draw their static frames and open no widget: after a cell that opened one, nbclient sometimes
+# got the reply only when this timeout expired (nbclient#312; the WAITED lines of the CI log).
 STAMP_SOURCES = ["lib", "data", "tests/netguard"]
 
 
@@ -103,7 +105,8 @@ def execute_one(notebook):
     nb = nbformat.read(notebook, as_version=4)
     start = time.perf_counter()
     nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", record_timing=True,
-                            resources={"metadata": {"path": str(notebook.parent)}}).execute()
+                            resources={"metadata": {"path": str(notebook.parent)}}
+                            ).execute(env=dict(os.environ, NNBOOK_STATIC_SITE="1"))  # frames, no widgets
     nb.metadata["nnbook"] = {"inputs": digest, "seconds": round(time.perf_counter() - start, 2)}
     out = executed_path(notebook)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,12 @@ from nnbook.book.widgets import (  # noqa: E402
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
+@pytest.fixture
+def static_site(monkeypatch):
+    """Run as `tools/execute.py` runs a chapter for the static site."""
+    monkeypatch.setenv("NNBOOK_STATIC_SITE", "1")
+
+
 def test_expected_ipywidgets_version():
     want = os.environ.get("NNBOOK_EXPECT_IPYWIDGETS")
     if want:
@@ -171,7 +177,7 @@ def _frames(html):
     return json.loads(block.replace("<\\/", "</"))
 
 
-def test_static_fallback_holds_every_frame_in_order():
+def test_static_fallback_holds_every_frame_in_order(static_site):
     view = interact(lambda a, b: f"<p>{a}|{b}</p>", a=Slider(1, 3, 1), b=Slider(0, 1, 0.5, value=0))
     frames = _frames(view.html)
     # product order: the last slider varies fastest, as the JavaScript index computes it
@@ -182,7 +188,7 @@ def test_static_fallback_holds_every_frame_in_order():
     assert "addEventListener" in view.html
 
 
-def test_static_fallback_with_figures():
+def test_static_fallback_with_figures(static_site):
     def draw(w):
         fig, ax = plt.subplots(figsize=(2, 2))
         ax.plot([0, 1], [0, w])
@@ -196,13 +202,24 @@ def test_static_fallback_with_figures():
     assert not plt.get_fignums()
 
 
-def test_mimebundle_carries_widget_and_fallback():
-    view = interact(lambda a: f"<i>{a}</i>", a=Slider(0, 1, 0.25))
+def test_mimebundle_in_jupyter_is_the_live_widget_alone(monkeypatch):
+    monkeypatch.delenv("NNBOOK_STATIC_SITE", raising=False)
+    calls = []
+    view = interact(lambda a: calls.append(a) or f"<i>{a}</i>", a=Slider(0, 1, 0.25))
+    assert view.html is None and calls == []  # no frame drawn: the slider appears at once
     bundle = view._repr_mimebundle_()
-    assert set(bundle) >= {WIDGET_MIME, "text/html", "text/plain"}
+    assert set(bundle) == {WIDGET_MIME, "text/plain"}
     assert bundle[WIDGET_MIME]["model_id"] == view.widget.model_id
     assert bundle[WIDGET_MIME]["version_major"] == 2
+    assert calls == [0.5]  # one draw, by the widget, at the initial value
+
+
+def test_mimebundle_for_the_static_site_is_the_frames_alone(static_site):
+    view = interact(lambda a: f"<i>{a}</i>", a=Slider(0, 1, 0.25))
+    bundle = view._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}
     assert bundle["text/html"] == view.html
+    assert view.widget is None  # no comm opened: nothing for nbclient to wait on
 
 
 def test_live_widget_redraws_on_change():

@@ -7,8 +7,11 @@
 * a self-contained `text/html` fallback: frames precomputed when the cell runs (at most
   `max_frames` of them) and a few lines of JavaScript that swap frames as the slider moves.
 
-Jupyter and Colab show the live view; the book's HTML build prefers `text/html`
-(`nb_mime_priority_overrides` in `_config.yml`), so the static site needs no kernel.
+Only one of the two is made, chosen by where the chapter runs. When it runs for the static site
+(`tools/execute.py` sets `NNBOOK_STATIC_SITE=1` in the kernel's environment) the view is the frames
+alone: nothing on the page needs a kernel, and no widget is opened (nbclient can stall for its cell
+timeout after a cell that opens one, nbclient#312). Everywhere else (Jupyter, Colab, tests) the view
+is the live widget alone, so a slider appears at once instead of after drawing every frame.
 
 `draw(**values)` must return a matplotlib `Figure` (shown as a PNG) or a string of HTML. A static
 frame is a PNG of at most `PALETTE_COLOURS` colours (flattened onto white): line art looks the
@@ -22,6 +25,7 @@ import io
 import itertools
 import json
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -219,7 +223,8 @@ class SliderView:
         self.names = list(sliders)
         self.sliders = list(sliders.values())
         self.grids = frame_grid(self.sliders, max_frames)
-        self.html = static_html(draw, self.names, self.sliders, self.grids, alt)
+        static = for_static_site()
+        self.html = static_html(draw, self.names, self.sliders, self.grids, alt) if static else None
         self.widget = None
 
     def build_widget(self):
@@ -249,16 +254,17 @@ class SliderView:
             _close(result)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        text = {"text/plain": f"<slider view: {', '.join(self.names)}>"}
+        if self.html is not None:
+            return {"text/html": self.html, **text}
         widget = self.widget or self.build_widget()
-        return {
-            "application/vnd.jupyter.widget-view+json": {
-                "version_major": 2,
-                "version_minor": 0,
-                "model_id": widget.model_id,
-            },
-            "text/html": self.html,
-            "text/plain": f"<slider view: {', '.join(self.names)}>",
-        }
+        view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+        return {"application/vnd.jupyter.widget-view+json": view, **text}
+
+
+def for_static_site():
+    """True when the chapter is being executed for the static site (`NNBOOK_STATIC_SITE=1`)."""
+    return os.environ.get("NNBOOK_STATIC_SITE") == "1"
 
 
 def interact(draw, *, max_frames=DEFAULT_MAX_FRAMES, alt="figure", **sliders):
