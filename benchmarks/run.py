@@ -117,6 +117,8 @@ def pairs():
                 lambda: keras.activations.softmax(tf.constant(s)).numpy()))
     out.extend(extra_pairs(rng))
     out.extend(normalization_pairs(rng))
+    out.extend(convolution_pairs(rng))
+    out.extend(recurrent_pairs(rng))
     return out
 
 
@@ -139,12 +141,13 @@ def extra_pairs(rng):
 
 def forward_backward_pair(layer, batch_shape, rng):
     """(numpy_fb, keras_fb): one training-mode forward and backward of the built nnbook `layer`
-    and of its Keras twin (an eager GradientTape), on the same float32 x and dy of `batch_shape`."""
+    and of its Keras twin (an eager GradientTape), on the same float32 x of `batch_shape` and dy
+    of the layer's output shape."""
     import tensorflow as tf
 
     twin = layer.to_keras()
     x = rng.normal(size=batch_shape).astype(np.float32)
-    dy = rng.normal(size=batch_shape).astype(np.float32)
+    dy = rng.normal(size=(batch_shape[0], *layer.output_shape(batch_shape[1:]))).astype(np.float32)
     xt, dyt = tf.constant(x), tf.constant(dy)
 
     def numpy_fb():
@@ -224,6 +227,52 @@ def normalization_pairs(rng):
     found.append(("MLP 784-256-BN-10 one training step (`train_step` / `train_on_batch`), batch 32, "
                   "Adam, float32", lambda: ours.train_step(xb, yb), lambda: twin.train_on_batch(xb, yb)))
     return found
+
+
+# --- Convolution and pooling (chapter 10) ----------------------------------------------------------
+
+
+def one_blas_thread(fn):
+    """`fn` run with BLAS on one thread, as `Sequential`'s training steps run the NumPy engine."""
+    from threadpoolctl import ThreadpoolController
+
+    blas = ThreadpoolController()
+
+    def limited():
+        with blas.limit(limits=1, user_api="blas"):
+            return fn()
+
+    return limited
+
+
+def convolution_pairs(rng):
+    """Chapter 10's CNN, Conv2D(16, 3, relu) -> MaxPool 2 -> Conv2D(32, 3, relu) -> MaxPool 2 ->
+    Flatten -> Dense(10, softmax): forward+backward on a batch of 128 28x28x1 inputs, float32."""
+    from nnbook.engine import Conv2D, Dense, Flatten, MaxPooling2D, Sequential
+
+    cnn = Sequential([Conv2D(16, 3, activation="relu"), MaxPooling2D(2), Conv2D(32, 3, activation="relu"),
+                      MaxPooling2D(2), Flatten(), Dense(10, activation="softmax")])
+    cnn.build((28, 28, 1), rng, dtype="float32")
+    numpy_fb, keras_fb = forward_backward_pair(cnn, (128, 28, 28, 1), rng)
+    return [("CNN conv16-pool-conv32-pool-dense10 forward+backward, batch 128 of 28x28x1, float32 "
+             "(im2col, one BLAS thread; Keras eager tape)", one_blas_thread(numpy_fb), keras_fb)]
+
+
+# --- Recurrent layers (chapter 11) -----------------------------------------------------------------
+
+
+def recurrent_pairs(rng):
+    """LSTM(64) forward+backward through time on (batch 64, T 50, d 32), float32, against Keras
+    with an eager tape and with the same tape inside one tf.function (Keras's own fit traces it)."""
+    import tensorflow as tf
+
+    from nnbook.engine import LSTM
+
+    layer = LSTM(64).build((50, 32), rng, dtype="float32")
+    numpy_fb, keras_fb = forward_backward_pair(layer, (64, 50, 32), rng)
+    name = "LSTM(64) forward+backward, batch 64, T 50, d 32, float32 (one BLAS thread; Keras"
+    return [(f"{name} eager tape)", one_blas_thread(numpy_fb), keras_fb),
+            (f"{name} tape in a tf.function)", one_blas_thread(numpy_fb), tf.function(keras_fb))]
 
 
 # --- Page weights of the built site (budget: tools/offline_site.py) ---------------------------

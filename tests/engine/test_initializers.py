@@ -146,3 +146,43 @@ def test_numpy_scalars_are_numbers_and_bools_are_not():
         I.truncated_normal((3,), rng, True)
     with pytest.raises(ValueError, match="shape must be a tuple of positive integers"):
         I.zeros(True)
+
+
+@pytest.mark.parametrize("shape", [(6, 6), (20, 5), (5, 20), (3, 4, 24)])
+def test_orthogonal_is_orthogonal_like_keras(shape):
+    w = I.orthogonal(shape, np.random.default_rng(0), gain=2.0)
+    assert w.shape == shape and w.dtype == np.float64
+    m = w.reshape(-1, shape[-1]) / 2.0
+    small = min(m.shape)
+    gram = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T  # orthonormal columns, or rows
+    np.testing.assert_allclose(gram, np.eye(small), atol=1e-12)
+    k = np.asarray(keras.initializers.Orthogonal(gain=2.0, seed=0)(shape, dtype="float64"))
+    kg = k.reshape(-1, shape[-1]) / 2.0
+    np.testing.assert_allclose(kg.T @ kg if kg.shape[0] >= kg.shape[1] else kg @ kg.T, np.eye(small),
+                               atol=1e-6)
+
+
+def test_orthogonal_is_uniform_over_rotations_and_reflections():
+    """Haar-distributed Q has E[trace Q] = 0 and E[Q_00^2] = 1/n; QR without the sign fix of
+    diag(R) does not (LAPACK's Q has a biased diagonal)."""
+    rng = np.random.default_rng(1)
+    draws = np.array([I.orthogonal((4, 4), rng) for _ in range(2000)])
+    traces = np.trace(draws, axis1=1, axis2=2)
+    assert abs(traces.mean()) < 5 * traces.std() / np.sqrt(len(draws))
+    assert abs(np.mean(draws[:, 0, 0] ** 2) - 0.25) < 0.02
+    raw = np.array([np.linalg.qr(rng.standard_normal((4, 4)))[0] for _ in range(2000)])
+    raw_traces = np.trace(raw, axis1=1, axis2=2)
+    assert abs(raw_traces.mean()) > 5 * raw_traces.std() / np.sqrt(len(raw))  # the check can fail
+
+
+def test_orthogonal_and_uniform_check_their_arguments():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="at least two dimensions"):
+        I.orthogonal((5,), rng)
+    with pytest.raises(ValueError, match="gain"):
+        I.orthogonal((3, 3), rng, gain=0.0)
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        I.uniform((3, 3), 0)
+    w = I.get("uniform")((200, 50), rng, dtype="float32")
+    assert w.dtype == np.float32 and -0.05 <= w.min() < -0.049 and 0.049 < w.max() <= 0.05
+    assert I.get("orthogonal") is I.orthogonal

@@ -477,3 +477,50 @@ def test_state_shape_mismatch():
 def test_bad_arguments(build, error, match):
     with pytest.raises(error, match=match):
         build()
+
+
+# --- gradient clipping (clipnorm, global_clipnorm, clipvalue), as Keras clips -------------------------
+
+# Thresholds inside the range of the gradients' norms (1e-6 .. ~30): some steps clipped, some not.
+CLIPPING = [("SGD", {"learning_rate": 0.1, "momentum": 0.9, "clipnorm": 1.0}),
+            ("Adam", {"global_clipnorm": 2.0}),
+            ("RMSprop", {"clipvalue": 0.5}),
+            ("AdamW", {"weight_decay": 0.1, "clipnorm": 0.3}),
+            ("SGD", {"learning_rate": 0.05, "global_clipnorm": 0.5}),
+            ("Adam", {"clipvalue": 3.0})]
+
+
+@pytest.mark.parametrize("name, kwargs", CLIPPING, ids=[_id(s) for s in CLIPPING])
+def test_clipping_matches_keras_for_100_steps(name, kwargs):
+    w0, grads = _problem()
+    ours = _run_numpy(_build(name, kwargs), w0, grads)
+    assert _trajectory_error(ours, _run_keras(_build(name, kwargs, keras_side=True), w0, grads), w0) <= TOL64
+    unclipped = {k: v for k, v in kwargs.items() if "clip" not in k}
+    plain = _run_numpy(_build(name, unclipped), w0, grads)  # the clipping did change the run
+    assert _trajectory_error(ours, plain, w0) > 1e-3
+
+
+def test_clip_by_hand():
+    g = [np.array([3.0, 4.0]), np.array([0.0]), np.array([12.0])]  # norms 5, 0, 12; global 13
+    by_norm = O.SGD(clipnorm=6.0).clip(g)
+    np.testing.assert_allclose(np.concatenate(by_norm), [3.0, 4.0, 0.0, 6.0])
+    np.testing.assert_allclose(np.concatenate(O.Adam(global_clipnorm=6.5).clip(g)), [1.5, 2.0, 0.0, 6.0])
+    np.testing.assert_allclose(np.concatenate(O.Adam(global_clipnorm=20.0).clip(g)), [3.0, 4.0, 0.0, 12.0])
+    np.testing.assert_allclose(np.concatenate(O.RMSprop(clipvalue=3.5).clip(g)), [3.0, 3.5, 0.0, 3.5])
+    assert O.SGD().clip(g) is g
+    g32 = [x.astype(np.float32) for x in g]
+    assert all(c.dtype == np.float32 for c in O.SGD(clipnorm=1.0).clip(g32))
+
+
+def test_clipping_arguments_are_checked_and_go_to_keras():
+    with pytest.raises(ValueError, match="at most one of clipnorm, clipvalue and global_clipnorm"):
+        O.Adam(clipnorm=1.0, clipvalue=0.5)
+    for bad, error in [(0.0, ValueError), (-1.0, ValueError), (np.inf, ValueError), ("1", TypeError),
+                       (True, TypeError)]:
+        with pytest.raises(error, match="clipnorm"):
+            O.SGD(clipnorm=bad)
+    with pytest.raises(TypeError, match="clip_norm"):
+        O.SGD(clip_norm=1.0)
+    twin = O.AdamW(global_clipnorm=2.0).to_keras()
+    assert twin.global_clipnorm == 2.0 and twin.clipnorm is None and twin.clipvalue is None
+    assert "clipvalue=0.5" in repr(O.RMSprop(clipvalue=0.5))

@@ -21,18 +21,32 @@ from . import (
 )
 from .callbacks import EarlyStopping, ProgressBar
 from .layers import (
+    GRU,
+    LSTM,
     Activation,
+    AveragePooling1D,
+    AveragePooling2D,
     BatchNormalization,
+    Conv1D,
+    Conv2D,
     Dense,
     Dropout,
+    Embedding,
     Flatten,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
     Layer,
     LayerNormalization,
+    MaxPooling1D,
+    MaxPooling2D,
     Residual,
+    SimpleRNN,
 )
 from .model import Sequential, minibatches
 
 __all__ = ["activations", "callbacks", "gradcheck", "initializers", "losses", "metrics", "optimizers",
            "schedules", "twins", "Layer", "Dense", "Activation", "Flatten", "Residual", "BatchNormalization",
            "LayerNormalization", "Sequential", "minibatches", "EarlyStopping", "ProgressBar", "Dropout",
-           "augmentation", "regularizers"]
+           "augmentation", "regularizers",
+           "Conv2D", "Conv1D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPooling1D",
+           "AveragePooling1D", "GlobalAveragePooling1D", "Embedding", "SimpleRNN", "LSTM", "GRU"]

@@ -11,6 +11,8 @@ multiplies both by the receptive field k_1 * ... . All draw with variance `scale
 `*_uniform` draws from U(-r, r) with r = sqrt(3 scale / n). `*_normal` draws from a normal
 truncated at +-2 standard deviations, its stddev divided by 0.8796... (the std of a standard
 normal truncated at +-2) so that the variance after truncation is still scale / n.
+`orthogonal` (Keras's default recurrent kernel) gives a matrix with orthonormal rows or columns
+(Saxe et al., 2014), `uniform` Keras's default embedding, U(-0.05, 0.05).
 The values differ from Keras's (another random generator); their distribution is the same.
 """
 
@@ -107,6 +109,29 @@ def he_normal(shape, rng, dtype="float64"):
     return variance_scaling(shape, rng, 2.0, "fan_in", "truncated_normal", dtype)
 
 
+def orthogonal(shape, rng, gain=1.0, dtype="float64"):
+    """gain * Q, Q from the QR decomposition of a standard normal matrix, the signs of its columns
+    fixed by diag(R) so that Q is uniform over orthogonal matrices (Keras's `Orthogonal`). A shape
+    (..., cols) is drawn as (rows, cols), rows = the product of the others: orthonormal columns
+    if rows >= cols, else orthonormal rows. Needs at least two dimensions."""
+    shape, dtype = _check(shape, rng, dtype)
+    gain = number_in(gain, "gain", 0, low_open=True)
+    if len(shape) < 2:
+        raise ValueError(f"orthogonal needs a shape of at least two dimensions, got {shape}")
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    q, r = np.linalg.qr(rng.standard_normal((max(rows, cols), min(rows, cols))))
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return (gain * q).reshape(shape).astype(dtype)
+
+
+def uniform(shape, rng, dtype="float64"):
+    """U(-0.05, 0.05): Keras's `"uniform"` (`RandomUniform()`), the default embedding."""
+    shape, dtype = _check(shape, rng, dtype)
+    return rng.uniform(-0.05, 0.05, size=shape).astype(dtype)
+
+
 def zeros(shape, rng=None, dtype="float64"):
     """All zeros (Keras's default bias); `rng` is accepted for a uniform signature and unused."""
     shape, dtype = _check(shape, rng, dtype, need_rng=False)
@@ -118,6 +143,8 @@ INITIALIZERS = {
     "glorot_normal": glorot_normal,
     "he_uniform": he_uniform,
     "he_normal": he_normal,
+    "orthogonal": orthogonal,
+    "uniform": uniform,
     "zeros": zeros,
 }
 

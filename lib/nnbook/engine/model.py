@@ -246,9 +246,13 @@ class Sequential(Container):
             raise RuntimeError(f"the model is not compiled: call compile(loss, optimizer) before {what}")
 
     def _check_x(self, x, name="x"):
-        """`x` as a finite array of the model's dtype, shape (n, *input_shape)."""
+        """`x` as the first layer takes it (`check_input`): a finite array of the model's dtype,
+        shape (n, *input_shape), or integer token ids for an `Embedding`."""
         self.check_built("predict, fit or evaluate")
-        return _checks.batch(x, self.input_shape, self.dtype, name)
+        return self.check_input(x, name)
+
+    def check_input(self, x, name="x"):
+        return self.layers[0].check_input(x, name)
 
     def _check_y(self, x, y, name="y"):
         """`y` as an array holding one finite target per example of `x` that the loss accepts."""

@@ -14,6 +14,13 @@ is checked at every step to be a finite number >= 0):
 |           | eta_t = eta sqrt(1 - b2^t) / (1 - b1^t)                                                |
 | AdamW     | Adam after the decoupled weight decay w -= eta lambda w                                |
 
+Gradient clipping, as Keras 3 does it, before the update (and before any weight decay); at most
+one of the three may be set (each > 0):
+
+    clipnorm c:        each gradient alone, g <- g c / max(||g||, c)
+    global_clipnorm c: all of them together, g <- g c / max(G, c), G = sqrt(sum of all ||g||^2)
+    clipvalue v:       every entry, g <- clip(g, -v, v)
+
 Like Keras, momentum (SGD), beta_1 and beta_2 (in eta_t) and weight_decay are used rounded to
 float32 (Keras casts these Python floats through a float32 tensor), so that float64 runs agree with
 Keras's to rounding error. Float32 parameters stay float32. `trajectory` runs an optimiser on a
@@ -39,17 +46,24 @@ class Optimizer:
     """Base class: `apply(params, grads)` updates every array of `params` in place.
 
     Subclasses name their per-parameter state arrays in `_slots()` and define
-    `_update(w, g, eta, state)`. A `weight_decay` (AdamW's, decoupled as in Keras) first shrinks
-    every parameter: w -= w * weight_decay * eta.
+    `_update(w, g, eta, state)`. The gradients are first clipped (`clipnorm`, `global_clipnorm` or
+    `clipvalue`, see the module's docstring); a `weight_decay` (AdamW's, decoupled as in Keras)
+    then shrinks every parameter: w -= w * weight_decay * eta.
     """
 
     keras_name = None
 
-    def __init__(self, learning_rate):
+    def __init__(self, learning_rate, clipnorm=None, clipvalue=None, global_clipnorm=None):
         if callable(learning_rate):
             self._learning_rate = learning_rate
         else:
             self._learning_rate = number_in(learning_rate, "learning_rate", 0, low_open=True)
+        self.clipping = {name: number_in(value, name, 0, low_open=True) for name, value in
+                         [("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                          ("global_clipnorm", global_clipnorm)] if value is not None}
+        if len(self.clipping) > 1:
+            raise ValueError(f"set at most one of clipnorm, clipvalue and global_clipnorm, got "
+                             f"{', '.join(f'{k}={v:g}' for k, v in self.clipping.items())}")
         self.weight_decay = None  # AdamW's
         self.iterations = 0
         self.state = {}  # key -> {slot name: array of the parameter's shape}
@@ -79,8 +93,9 @@ class Optimizer:
                 f"unexpected {sorted(grads.keys() - params.keys())}"
             )
         checked = {key: self._check(key, params[key], grads[key]) for key in params}
+        clipped = self.clip([g for _, g in checked.values()])
         eta = self.learning_rate
-        for key, (w, g) in checked.items():
+        for (key, (w, _)), g in zip(checked.items(), clipped):
             if self.weight_decay:
                 w -= w * _keras_cast(self.weight_decay) * eta
             self._update(w, g, eta, self.state[key])
@@ -113,6 +128,20 @@ class Optimizer:
             )
         return w, g.astype(w.dtype, copy=False)
 
+    def clip(self, grads):
+        """The gradients (a list of arrays) after this optimiser's clipping, if any."""
+        if "clipnorm" in self.clipping:
+            c = self.clipping["clipnorm"]
+            return [g * c / max(np.sqrt(np.sum(np.square(g))), c) for g in grads]
+        if "global_clipnorm" in self.clipping:
+            c = self.clipping["global_clipnorm"]
+            norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
+            return [g * c / max(norm, c) for g in grads]
+        if "clipvalue" in self.clipping:
+            v = self.clipping["clipvalue"]
+            return [np.clip(g, -v, v) for g in grads]
+        return grads
+
     def _slots(self):
         return ()
 
@@ -130,11 +159,12 @@ class Optimizer:
         elif callable(lr):
             raise TypeError("a custom learning-rate function has no Keras twin; use one of the "
                             "schedules of nnbook.optimizers")
-        return getattr(keras.optimizers, self.keras_name)(learning_rate=lr, **self._kwargs())
+        return getattr(keras.optimizers, self.keras_name)(learning_rate=lr, **self._kwargs(),
+                                                          **self.clipping)
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in {"learning_rate": self._learning_rate,
-                                                     **self._kwargs()}.items())
+                                                     **self._kwargs(), **self.clipping}.items())
         return f"{type(self).__name__}({args})"
 
 
@@ -144,8 +174,8 @@ class SGD(Optimizer):
 
     keras_name = "SGD"
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, **clipping):
+        super().__init__(learning_rate, **clipping)
         self.momentum = number_in(momentum, "momentum", 0, 1)
         self.nesterov = flag(nesterov, "nesterov")
 
@@ -177,8 +207,9 @@ class RMSprop(Optimizer):
 
     keras_name = "RMSprop"
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
+                 **clipping):
+        super().__init__(learning_rate, **clipping)
         self.rho = number_in(rho, "rho", 0, 1, high_open=True)
         self.momentum = number_in(momentum, "momentum", 0, 1)
         self.epsilon = number_in(epsilon, "epsilon", 0, low_open=True)
@@ -219,8 +250,9 @@ class Adam(Optimizer):
 
     keras_name = "Adam"
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+                 **clipping):
+        super().__init__(learning_rate, **clipping)
         self.beta_1 = number_in(beta_1, "beta_1", 0, 1, high_open=True)
         self.beta_2 = number_in(beta_2, "beta_2", 0, 1, high_open=True)
         self.epsilon = number_in(epsilon, "epsilon", 0, low_open=True)
@@ -252,8 +284,8 @@ class AdamW(Adam):
     keras_name = "AdamW"
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, amsgrad=False):
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad)
+                 epsilon=1e-7, amsgrad=False, **clipping):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, **clipping)
         self.weight_decay = number_in(weight_decay, "weight_decay", 0)
 
     def _kwargs(self):

@@ -15,7 +15,10 @@ import numpy as np
 
 from .. import _checks
 from .gradcheck import relative_error
-from .layers.core import Activation, Dense, Flatten
+from .layers import convolution as _conv
+from .layers import pooling as _pool
+from .layers import recurrent as _rnn
+from .layers.core import Activation, Dense, Embedding, Flatten
 from .layers.normalization import BatchNormalization, LayerNormalization
 from .layers.regularization import Dropout
 from .model import Sequential, minibatches
@@ -24,6 +27,11 @@ from .model import Sequential, minibatches
 KERAS_TWINS = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Sequential": Sequential,
                "BatchNormalization": BatchNormalization, "LayerNormalization": LayerNormalization,
                "Dropout": Dropout}
+KERAS_TWINS.update({cls.keras_class: cls for cls in (  # convolution and pooling (chapter 10)
+    _conv.Conv2D, _conv.Conv1D, _pool.MaxPooling2D, _pool.AveragePooling2D, _pool.GlobalAveragePooling2D,
+    _pool.MaxPooling1D, _pool.AveragePooling1D, _pool.GlobalAveragePooling1D)})
+KERAS_TWINS.update({cls.keras_class: cls for cls in (  # sequences (chapter 11)
+    Embedding, _rnn.SimpleRNN, _rnn.LSTM, _rnn.GRU)})
 
 
 def from_keras(keras_layer):

@@ -112,8 +112,11 @@ class Layer:
     def __call__(self, x, training=False):
         """y = layer(x) for x: (n, *input_shape), checked, in the layer's dtype."""
         self.check_built("calling it")
-        x = _checks.batch(x, self.input_shape, self.dtype, f"{type(self).__name__} input x")
-        return self.forward(x, training=training)
+        return self.forward(self.check_input(x, f"{type(self).__name__} input x"), training=training)
+
+    def check_input(self, x, name="x"):
+        """`x` as this layer takes it: a finite array of the layer's dtype, (n, *input_shape)."""
+        return _checks.batch(x, self.input_shape, self.dtype, name)
 
     def forward(self, x, training=False):
         """y = layer(x); keeps what `backward` needs. Bare math: `__call__` checks x."""

@@ -1,4 +1,4 @@
-"""Core layers: `Dense`, `Activation`, `Flatten`, each with its Keras twin.
+"""Core layers: `Dense`, `Activation`, `Flatten`, `Embedding`, each with its Keras twin.
 
 Parameters are float64 unless the layer is built with `dtype="float32"`; `layer(x)` casts its
 input to the layer's dtype (as Keras layers do). Activation names are those of
@@ -6,6 +6,8 @@ input to the layer's dtype (as Keras layers do). Activation names are those of
 """
 
 import math
+
+import numpy as np
 
 from ... import _checks
 from .. import activations as _act
@@ -178,3 +180,71 @@ class Flatten(Layer):
     @classmethod
     def from_keras(cls, keras_layer):
         return cls()
+
+
+class Embedding(Layer):
+    """A lookup table: token ids (n, *input_shape), integers in [0, input_dim), -> their rows of
+    E = params["embeddings"]: (input_dim, output_dim), giving (n, *input_shape, output_dim).
+    The ids have no gradient (`backward` returns None); dL/dE adds each output's gradient into
+    the row it was read from (np.add.at: an id seen twice gets both)."""
+
+    keras_class = "Embedding"
+
+    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", trainable=True):
+        super().__init__(trainable)
+        self.input_dim = _checks.positive_int(input_dim, "input_dim")
+        self.output_dim = _checks.positive_int(output_dim, "output_dim")
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.ids = None
+
+    def __repr__(self):
+        return f"Embedding({self.input_dim}, {self.output_dim})"
+
+    def init_params(self, input_shape, rng):
+        return {"embeddings": self.embeddings_initializer((self.input_dim, self.output_dim), rng)}
+
+    def output_shape(self, input_shape):
+        return (*_checks.shape(input_shape), self.output_dim)
+
+    def check_input(self, x, name="x"):
+        """`x` as an integer array of ids in [0, input_dim), shape (n, *input_shape); floats
+        holding whole numbers are taken too (a float64 batch from `Sequential`'s callers)."""
+        arr = _checks.as_float_array(x, name)
+        ids = _checks.batch(arr, self.input_shape, arr.dtype, name).astype(np.intp)
+        if np.any(ids != arr) or ids.min() < 0 or ids.max() >= self.input_dim:
+            raise ValueError(f"{name} must hold integer token ids in [0, {self.input_dim}), got values "
+                             f"from {arr.min():g} to {arr.max():g}"
+                             + ("" if np.all(ids == arr) else " that are not all whole numbers"))
+        return ids
+
+    def forward(self, ids, training=False):
+        """ids: (n, ...) integers -> E[ids]: (n, ..., output_dim)."""
+        self.ids = ids
+        return self.params["embeddings"][ids]
+
+    def backward(self, dy):
+        """dy: (n, ..., output_dim) -> None (ids have no gradient); dL/dE[k] = the sum of dy over
+        the positions holding id k."""
+        dE = np.zeros_like(self.params["embeddings"])
+        np.add.at(dE, self.ids, dy)
+        self.grads["embeddings"] = dE
+        return None
+
+    def keras_layer(self):
+        import keras
+
+        return keras.layers.Embedding(self.input_dim, self.output_dim, dtype=self.dtype.name)
+
+    def check_keras_config(self, keras_layer):
+        got = (keras_layer.input_dim, keras_layer.output_dim)
+        if got != (self.input_dim, self.output_dim):
+            raise ValueError(f"the Keras Embedding maps {got[0]} ids to {got[1]} numbers, this one "
+                             f"{self.input_dim} to {self.output_dim}")
+        if keras_layer.mask_zero:
+            raise ValueError("the Keras Embedding has mask_zero=True: nnbook layers take no masks")
+
+    @classmethod
+    def from_keras(cls, keras_layer):
+        obj = cls(keras_layer.input_dim, keras_layer.output_dim, trainable=keras_layer.trainable)
+        obj.check_keras_config(keras_layer)
+        return obj
