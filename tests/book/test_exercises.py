@@ -44,7 +44,9 @@ def test_errors_and_stubs_are_reported_not_raised(square):
     def stub(x):
         raise NotImplementedError
 
-    assert "problem:  NotImplementedError" in check(square, stub, quiet=True).message
+    stubbed = check(square, stub, quiet=True).message
+    assert "problem:  NotImplementedError" in stubbed and "hint:" in stubbed
+    assert "expected" not in stubbed  # the page runs the stub: it must not print the answer
     divided = check(square, lambda x: 1 / 0, quiet=True).message
     assert "problem:  ZeroDivisionError: division by zero" in divided
     assert not check(square, lambda x: None, quiet=True)
