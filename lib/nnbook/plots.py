@@ -2,7 +2,9 @@
 
 Computational graphs (chapter 4): `draw_graph`. Loss surfaces and optimiser paths (chapter 7):
 `contours`, `plot_path`. Training curves and weight histograms (chapter 8): `train_val_curves`,
-`weight_histogram`. Bayesian optimisation (chapter 9): `bo_step`, `best_so_far`.
+`weight_histogram`. Bayesian optimisation (chapter 9): `bo_step`, `best_so_far`. Detection and
+verification (chapter 10): `draw_boxes`, `roc`, `precision_recall_curve`. Recurrent networks
+(chapter 11): `gradient_through_time`, `forecast`.
 """
 
 import matplotlib.pyplot as plt
@@ -230,3 +232,61 @@ def weight_histogram(ax, weights, bins=61, limit=0.3, label=None, color=None):
             log=True)
     ax.set_xlabel("weight value")
     ax.set_ylabel("count")
+
+
+# --- chapter 10: boxes on images, ROC and precision-recall curves -------------------------------
+
+
+def draw_boxes(ax, image, boxes, labels=None, color="tab:red", cmap="gray"):
+    """A grey image with boxes (k, 4) as (x0, y0, x1, y1) rectangles, each captioned by its entry
+    of `labels` (strings or numbers), if given."""
+    from matplotlib.patches import Rectangle
+
+    ax.imshow(image, cmap=cmap, vmin=0, vmax=1)
+    for k, (x0, y0, x1, y1) in enumerate(np.reshape(boxes, (-1, 4))):
+        # imshow puts pixel centres on integers: a box's edges are half a pixel before its pixels
+        ax.add_patch(Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color=color, lw=1.5))
+        if labels is not None:
+            ax.text(x0 - 0.5, y0 - 1, str(labels[k]), color=color, fontsize=8, va="bottom")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def roc(ax, fpr, tpr, label=None, color=None):
+    """A ROC curve (true- against false-positive rate) with the chance diagonal."""
+    ax.plot(fpr, tpr, color=color, label=label, drawstyle="steps-post")
+    ax.plot([0, 1], [0, 1], ":", color="grey", lw=1)
+    ax.set_xlabel("false-positive rate")
+    ax.set_ylabel("true-positive rate")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+
+
+def precision_recall_curve(ax, precision, recall, label=None, color=None):
+    """Precision against recall, in detection order."""
+    ax.plot(np.concatenate([[0], recall]), np.concatenate([[1], precision]), color=color, label=label)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+
+
+# --- chapter 11: recurrent networks ---------------------------------------------------------------
+
+
+def gradient_through_time(ax, norms, label=None, color=None, ls="-"):
+    """norms (T,) from `sequences.input_gradient_norms` against steps back from the end (T - 1
+    for the first input), on a log scale."""
+    norms = np.asarray(norms)
+    ax.semilogy(np.arange(len(norms))[::-1], norms, color=color, ls=ls, label=label)
+    ax.set_xlabel("steps back from the last output")
+    ax.set_ylabel(r"$\|\partial h_T / \partial x_t\|$")
+
+
+def forecast(ax, years, y, predictions):
+    """The true series y against years and each forecast of `predictions` ({label: values})."""
+    ax.plot(years, y, color="k", lw=1.5, label="observed")
+    for label, values in predictions.items():
+        ax.plot(years, values, lw=1, label=label)
+    ax.set_xlabel("year")
+    ax.set_ylabel("sunspot number")

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
         ("blobs", 150, 50, 2, 2),
         ("xor", 150, 50, 2, 2),
         ("moons", 150, 50, 2, 2),
+        ("faces", 150, 50, 625, 2),
     ],
 )
 def test_shapes_dtypes_and_classes(name, n_train, n_test, features, classes):
@@ -42,6 +43,41 @@ def test_mnist5k_is_shuffled_before_splitting():
     counts = np.bincount(ds.y_test, minlength=10)
     assert counts.min() >= 60 and counts.max() <= 140
     assert 0.0 <= ds.x_train.min() and ds.x_train.max() <= 1.0
+
+
+def test_faces_are_lfw_subset_labelled_face_one():
+    from skimage.data import lfw_subset
+
+    images = lfw_subset().reshape(200, 625)
+    ds = data.load("faces")
+    x = np.concatenate([ds.x_train, ds.x_test])
+    y = np.concatenate([ds.y_train, ds.y_test])
+    # each loaded row is one of lfw_subset's rows, the first 100 of which are faces
+    rows = [int(np.argmin(np.abs(images - r).sum(1))) for r in x]
+    assert sorted(rows) == list(range(200))
+    np.testing.assert_allclose(x, images[rows], atol=1e-7)
+    np.testing.assert_array_equal(y, (np.array(rows) < 100).astype(np.int64))
+    assert 0 < ds.y_test.mean() < 1 and ds.x_train.min() >= 0 and ds.x_train.max() <= 1
+    assert not np.array_equal(ds.y_test, data.load("faces", seed=1).y_test)
+
+
+def test_faces_and_photos_need_no_network(monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a loader tried the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    data.load("faces")
+    for name, shape in (("astronaut", (512, 512)), ("camera", (512, 512))):
+        image = data.photo(name)
+        assert image.shape == shape and image.dtype == np.float32
+        assert 0 <= image.min() and image.max() <= 1 and image.std() > 0.1
+    assert data.photo("camera", dtype="float64").dtype == np.float64
+    with pytest.raises(ValueError, match="unknown photo"):
+        data.photo("moon")
+    with pytest.raises(TypeError):
+        data.photo("camera", dtype="int8")
 
 
 def test_splits_are_fixed_by_seed():

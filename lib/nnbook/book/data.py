@@ -11,6 +11,11 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 | blobs     | two Gaussian blobs, linearly separable  | `n` points, 75/25          | (n, 2)             |
 | xor       | the four XOR corners plus jitter        | `n` points, 75/25          | (n, 2)             |
 | moons     | two interleaved half circles            | `n` points, 75/25          | (n, 2)             |
+| faces     | scikit-image `lfw_subset` (face = 1)    | 150 / 50 (75/25)           | (n, 625) in [0, 1] |
+
+`photo(name)` returns one of scikit-image's bundled photographs as a grey (h, w) float array in
+[0, 1]: "astronaut" and "camera" show people; "coffee", "rocket", "brick", "grass", "gravel" and
+"text" show no face (`FACELESS_PHOTOS`: negatives for a face detector).
 """
 
 import hashlib
@@ -170,6 +175,33 @@ def _moons(n=200, noise=0.1, seed=0):
     return split(x.astype(np.float32), y.astype(np.int64), 0.25, seed)
 
 
+def _faces(test_size=0.25, seed=0):
+    """scikit-image's `lfw_subset`: 100 grey 25 x 25 faces (label 1), then 100 non-faces (0)."""
+    from skimage.data import lfw_subset
+
+    x = lfw_subset().reshape(200, 625)
+    y = (np.arange(200) < 100).astype(np.int64)
+    return split(x.astype(np.float32), y, test_size, seed)
+
+
+FACELESS_PHOTOS = ("coffee", "rocket", "brick", "grass", "gravel", "text")
+_PHOTOS = ("astronaut", "camera") + FACELESS_PHOTOS
+
+
+def photo(name, dtype="float32"):
+    """A photograph bundled with scikit-image (`_PHOTOS`) as a grey (h, w) array in [0, 1], in
+    `dtype` (colour photos converted with ITU-R 601 luma weights, as `skimage.color.rgb2gray`)."""
+    if not isinstance(name, str) or name not in _PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; choose one of {', '.join(_PHOTOS)}")
+    dtype = float_dtype(dtype)
+    import skimage.data
+    from skimage.color import rgb2gray
+
+    image = getattr(skimage.data, name)()
+    grey = rgb2gray(image) if image.ndim == 3 else image / 255.0
+    return grey.astype(dtype)
+
+
 _LOADERS = {
     "mnist5k": _mnist5k,
     "digits": _digits,
@@ -177,6 +209,7 @@ _LOADERS = {
     "blobs": _blobs,
     "xor": _xor,
     "moons": _moons,
+    "faces": _faces,
 }
 
 
@@ -189,7 +222,7 @@ def load(name, dtype="float32", **kwargs):
     """Load dataset `name` (see the module table) as a fixed-seed `Dataset`, its inputs `x_*` in
     `dtype` ("float32", as Keras computes, or "float64", as gradient checks need).
 
-    Keyword arguments go to the loader: `test_size`/`seed` for mnist5k and digits;
+    Keyword arguments go to the loader: `test_size`/`seed` for mnist5k, digits and faces;
     `n`/`noise`/`seed` for blobs, xor and moons; none for mnist1d (its split is fixed).
     """
     if not isinstance(name, str):
