@@ -50,8 +50,15 @@ def machine():
         f"{cpu}, {os.cpu_count()} logical cores{mem}, {platform.system()} {platform.machine()}",
         f"Python {platform.python_version()}, NumPy {np.__version__} (BLAS: {blas or 'n/a'}), "
         f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
-        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {load()} when the run began.",
     ]
+
+
+def load():
+    """The load average, as text: other work on the machine slows every row (compare ratios,
+    measured in one run, rather than times)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1 / 5 / 15 min, {os.cpu_count()} cores)"
 
 
 def time_chapter(path):
@@ -396,7 +403,7 @@ def main(args):
         t_np, t_k = best_of(np_fn), best_of(k_fn)
         lines.append(f"| {name} | {t_np * 1e3:.3f} | {t_k * 1e3:.3f} | {t_np / t_k:.2f} |")
         print(lines[-1], flush=True)
-    lines += ["", NOTES]
+    lines += ["", f"At the end of the run: {load()}.", "", NOTES]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 

@@ -19,6 +19,7 @@ Keras model with the same layers and weights and `keras_train` trains it with Ke
 in both engines, reusing one Keras model (its weights and optimiser state reset for each seed).
 """
 
+import concurrent.futures
 from functools import partial
 
 import numpy as np
@@ -198,20 +199,29 @@ def run_seeds(setting, x, y, x_val, y_val, seeds=(0, 1, 2), epochs=30, batch_siz
     """Train one setting for every seed in the NumPy engine (and, with `keras`, in Keras from
     the same initial weights and batches). Returns {"numpy": [model, ...], "keras": [(History-like
     dict, weights), ...], "keras_model": the one Keras model}; evaluate on test data afterwards with
-    `accuracies`."""
+    `accuracies`. The Keras runs go in a second thread: TensorFlow runs each traced epoch without
+    holding Python's lock, so both cores work (the NumPy engine keeps BLAS on one thread)."""
     setting = check_setting(setting)
     out = {"numpy": [], "keras": [], "keras_model": None}
-    for seed in seeds:
-        out["numpy"].append(train(setting, x, y, x_val, y_val, seed, epochs, batch_size))
-        if keras:
-            net = mlp(setting, seed, inputs=x.shape[1], dtype=x.dtype.name)  # the same initial weights
-            if out["keras_model"] is None:
-                out["keras_model"] = keras_twin(setting, net)
-            model = out["keras_model"]
-            keras_reset(model, net)
-            log = keras_train(model, setting, x, y, x_val, y_val, seed, epochs, batch_size)
-            out["keras"].append((log, model.get_weights()))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        twin_runs = pool.submit(_keras_seeds, setting, x, y, x_val, y_val, seeds, epochs, batch_size,
+                                out) if keras else None
+        out["numpy"] = [train(setting, x, y, x_val, y_val, seed, epochs, batch_size) for seed in seeds]
+        if twin_runs is not None:
+            twin_runs.result()  # re-raises what went wrong in the Keras runs
     return out
+
+
+def _keras_seeds(setting, x, y, x_val, y_val, seeds, epochs, batch_size, out):
+    """The Keras half of `run_seeds`: one twin model, reset to each seed's initial weights."""
+    for seed in seeds:
+        net = mlp(setting, seed, inputs=x.shape[1], dtype=x.dtype.name)  # the same initial weights
+        if out["keras_model"] is None:
+            out["keras_model"] = keras_twin(setting, net)
+        model = out["keras_model"]
+        keras_reset(model, net)
+        log = keras_train(model, setting, x, y, x_val, y_val, seed, epochs, batch_size)
+        out["keras"].append((log, model.get_weights()))
 
 
 def accuracies(runs, x_test, y_test):
