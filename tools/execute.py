@@ -34,7 +34,7 @@ STAMP_SOURCES = ["lib", "data", "tests/netguard"]
 
 
 def chapters():
-    """The chapter notebooks, in `_toc.yml` order."""
+    """The chapter notebooks (every `chapters/*.ipynb`, in file order: `nbsync.chapters`)."""
     from tools import nbsync
 
     return nbsync.chapters()
