@@ -299,13 +299,13 @@ def page_weights(site=ROOT / "_build" / "html"):
     pages = [site / "chapters" / f"{nb.stem}.html" for nb in nbsync.chapters()]
     if not all(p.exists() for p in pages):
         return lines + ["The site is not built: run `python3 book.py site` first.", ""]
-    lines += ["| chapter | KB | of which inline images (KB) | budget |", "|---|---:|---:|---|"]
+    lines += ["| page | size | of which inline images | budget |", "|---|---:|---:|---|"]
     for page in pages:
         html = page.read_bytes()
         kb = len(html) / 1000
         images = sum(len(m) for m in re.findall(rb"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", html)) / 1000
         verdict = f"≤ {budget_kb}: " + ("ok" if kb <= budget_kb else "OVER")
-        lines.append(f"| {page.stem} | {kb:.0f} | {images:.0f} | {verdict} |")
+        lines.append(f"| `chapters/{page.name}` | {kb:.0f} KB | {images:.0f} KB | {verdict} |")
     return lines + [""]
 
 
