@@ -69,10 +69,8 @@ def test_centred_difference_wrong_answers_fail(fails_at):
     def wrong_default(f, x, h=1e-2):
         return (f(x + h) - f(x - h)) / (2 * h)
 
-    fails_at(_quiet_check("ch00.centred_difference", forward), 1)
-    fails_at(_quiet_check("ch00.centred_difference", divides_by_h), 1)
-    fails_at(_quiet_check("ch00.centred_difference", ignores_h), 1)
-    fails_at(_quiet_check("ch00.centred_difference", wrong_default), 3)
+    for wrong, case in [(forward, 1), (divides_by_h, 1), (ignores_h, 1), (wrong_default, 3)]:
+        fails_at(_quiet_check("ch00.centred_difference", wrong), case)
 
 
 # --- ch00.mse_gradient ---------------------------------------------------------------------------
@@ -176,10 +174,8 @@ def test_bernoulli_mle_wrong_answers_fail(fails_at):
     def only_p(y):
         return np.mean(y)
 
-    fails_at(_quiet_check("ch00.bernoulli_mle", naive_log), 3)
-    fails_at(_quiet_check("ch00.bernoulli_mle", mean_loglik), 1)
-    fails_at(_quiet_check("ch00.bernoulli_mle", flipped), 1)
-    fails_at(_quiet_check("ch00.bernoulli_mle", only_p), 1)
+    for wrong, case in [(naive_log, 3), (mean_loglik, 1), (flipped, 1), (only_p, 1)]:
+        fails_at(_quiet_check("ch00.bernoulli_mle", wrong), case)
 
 
 # --- ch00.kl_divergence --------------------------------------------------------------------------
@@ -207,7 +203,5 @@ def test_kl_wrong_answers_fail(fails_at):
     def weighted_by_q(p, q):
         return float(np.sum(q * np.log(p / q)))
 
-    fails_at(_quiet_check("ch00.kl_divergence", swapped), 1)
-    fails_at(_quiet_check("ch00.kl_divergence", base_two), 1)
-    fails_at(_quiet_check("ch00.kl_divergence", naive), 3)
-    fails_at(_quiet_check("ch00.kl_divergence", weighted_by_q), 1)
+    for wrong, case in [(swapped, 1), (base_two, 1), (naive, 3), (weighted_by_q, 1)]:
+        fails_at(_quiet_check("ch00.kl_divergence", wrong), case)

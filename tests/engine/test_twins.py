@@ -51,3 +51,15 @@ def test_gradients_by_tape_equal_backprop():
     assert abs(value - loss(y, model.predict(x))) < 1e-12
     for ours, theirs in zip(model.grads.values(), grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-14)
+
+
+def test_layer_gradients_are_the_vector_jacobian_products_of_a_linear_layer():
+    rng = np.random.default_rng(0)
+    layer = Dense(3).build((4,), seed=1, dtype="float64")
+    W, b = layer.params["kernel"], layer.params["bias"]
+    x, dy = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))
+    y, dx, grads = twins.layer_gradients(layer.to_keras(), x, dy)
+    np.testing.assert_allclose(y, x @ W + b, rtol=1e-12)
+    np.testing.assert_allclose(dx, dy @ W.T, rtol=1e-12)
+    np.testing.assert_allclose(grads["kernel"], x.T @ dy, rtol=1e-12)
+    np.testing.assert_allclose(grads["bias"], dy.sum(axis=0), rtol=1e-12)

@@ -206,7 +206,8 @@ class Sequential(Container):
                 for cb in callbacks:
                     cb.on_train_batch_end(step, logs)
             if validation_data is not None:
-                logs.update({f"val_{k}": v for k, v in self.evaluate(x_val, y_val).items()})
+                with _BLAS.limit(limits=1, user_api="blas"):  # as the steps: other work shares the CPU
+                    logs.update({f"val_{k}": v for k, v in self.evaluate(x_val, y_val).items()})
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs)
             if self.stop_training:

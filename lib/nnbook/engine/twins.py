@@ -4,6 +4,8 @@ that proves a NumPy model and its Keras twin compute the same thing.
 * `KERAS_TWINS`: Keras class name -> nnbook class, an explicit table; `from_keras(layer)` uses it.
 * `gradients(keras_model, loss, x, y)`: the loss and its gradient for every trainable weight of a
   Keras model, by `tf.GradientTape`.
+* `layer_gradients(keras_layer, x, dy)`: a Keras layer's output y and the vector-Jacobian products
+  dy -> dL/dx and dL/dweight (L = sum(y * dy)), what a layer's `backward(dy)` computes.
 * `fit_same_batches(keras_model, x, y, ...)`: `train_on_batch` on exactly the mini-batches that
   `Sequential.fit(..., seed=seed)` uses, in the same order, with per-epoch validation.
 * `max_weight_difference(model, keras_model)`: the largest relative difference between twins' weights.
@@ -52,6 +54,21 @@ def gradients(keras_model, loss, x, y):
         value = loss(y, keras_model(x, training=True))
     grads = tape.gradient(value, keras_model.trainable_weights)
     return float(value), [np.asarray(g) for g in grads]
+
+
+def layer_gradients(keras_layer, x, dy, training=False):
+    """(y, dL/dx, {weight name: dL/dweight}) of `keras_layer` called on x (in `training` mode), for
+    L = sum(y * dy), by `tf.GradientTape`: the Keras side of a layer's forward and backward."""
+    import tensorflow as tf
+
+    xt = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        y = keras_layer(xt, training=training)
+        loss = tf.reduce_sum(y * tf.constant(dy, dtype=y.dtype))
+    grads = tape.gradient(loss, [xt, *keras_layer.trainable_weights])
+    return np.asarray(y), np.asarray(grads[0]), {
+        v.name: np.asarray(g) for v, g in zip(keras_layer.trainable_weights, grads[1:])}
 
 
 def fit_same_batches(keras_model, x, y, epochs=1, batch_size=32, shuffle=True, seed=0,

@@ -11,7 +11,6 @@ with Keras; frozen twins; +-1e4 inputs; clear errors for bad arguments and input
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from nnbook.engine import losses, optimizers, twins
 from nnbook.engine.gradcheck import check_layer, relative_error
@@ -78,24 +77,12 @@ def _pool(cls, case, seed, dtype="float64"):
     return layer, rng.normal(size=(n, *sizes, c)).astype(dtype), rng
 
 
-def _keras_grads(klayer, x, r):
-    """y, dL/dx and dL/d(weight) by name, for L = sum(y * r), with tf.GradientTape."""
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = klayer(xt)
-        loss = tf.reduce_sum(y * tf.constant(r))
-    grads = tape.gradient(loss, [xt, *klayer.trainable_weights])
-    return np.asarray(y), np.asarray(grads[0]), {
-        v.name: np.asarray(g) for v, g in zip(klayer.trainable_weights, grads[1:])}
-
-
 def _against_keras(layer, x, rng, tol):
     """The largest relative error of y, dL/dx and every gradient against the Keras twin."""
     y = layer.forward(x)
     r = rng.normal(size=y.shape).astype(x.dtype)
     dx = layer.backward(r)
-    ky, kdx, kgrads = _keras_grads(layer.to_keras(), x, r)
+    ky, kdx, kgrads = twins.layer_gradients(layer.to_keras(), x, r)
     assert y.shape == ky.shape and set(kgrads) == set(layer.grads)
     errors = {"y": relative_error(y, ky), "x": relative_error(dx, kdx),
               **{k: relative_error(layer.grads[k], kgrads[k]) for k in layer.grads}}
@@ -221,7 +208,7 @@ def test_max_pool_ties_route_the_gradient_as_tensorflow_does(case):
     layer = MaxPooling2D(**case).build(x.shape[1:])
     y = layer.forward(x)
     dy = rng.normal(size=y.shape)
-    _, kdx, _ = _keras_grads(layer.to_keras(), x, dy)
+    _, kdx, _ = twins.layer_gradients(layer.to_keras(), x, dy)
     np.testing.assert_allclose(layer.backward(dy), kdx, rtol=1e-12, atol=1e-12)
 
 

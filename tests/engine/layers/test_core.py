@@ -5,7 +5,6 @@ kept, weights to and from Keras, stability at +-1e4, and clear errors for bad in
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from nnbook.engine import layers as L
 from nnbook.engine import twins
@@ -28,18 +27,6 @@ def _built_dense(act, seed, extra_axes=0, dtype="float64"):
     layer.params["bias"][...] = rng.normal(size=layer.units)  # non-zero biases
     x = rng.normal(size=(n, *in_shape)).astype(dtype)
     return layer, x, rng
-
-
-def _keras_grads(klayer, x, r):
-    """y, dL/dx and dL/d(weight) by name, for L = sum(y * r), with tf.GradientTape."""
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = klayer(xt)
-        loss = tf.reduce_sum(y * tf.constant(r))
-    grads = tape.gradient(loss, [xt, *klayer.trainable_weights])
-    return np.asarray(y), np.asarray(grads[0]), {
-        v.name: np.asarray(g) for v, g in zip(klayer.trainable_weights, grads[1:])}
 
 
 # --- backward against centred differences ---------------------------------------------------------
@@ -79,7 +66,7 @@ def test_dense_matches_gradient_tape_on_the_keras_twin(act, extra_axes, seed):
     dx = layer.backward(r)
     klayer = layer.to_keras()
     assert isinstance(klayer, keras.layers.Dense) and klayer.built
-    ky, kdx, kgrads = _keras_grads(klayer, x, r)
+    ky, kdx, kgrads = twins.layer_gradients(klayer, x, r)
     errors = {"y": relative_error(y, ky), "x": relative_error(dx, kdx),
               **{k: relative_error(layer.grads[k], kgrads[k]) for k in ("kernel", "bias")}}
     assert max(errors.values()) <= 1e-6, errors
@@ -92,7 +79,7 @@ def test_activation_matches_gradient_tape_on_the_keras_twin(act):
     layer = L.Activation(act).build((3, 5))
     y = layer.forward(x)
     r = rng.normal(size=y.shape)
-    ky, kdx, _ = _keras_grads(layer.to_keras(), x, r)
+    ky, kdx, _ = twins.layer_gradients(layer.to_keras(), x, r)
     assert relative_error(y, ky) <= 1e-6
     assert relative_error(layer.backward(r), kdx) <= 1e-6
 
@@ -108,7 +95,7 @@ def test_float32_stays_float32_and_matches_keras(act):
     assert all(g.dtype == np.float32 for g in layer.grads.values())
     klayer = layer.to_keras()
     assert klayer.kernel.dtype == "float32"
-    ky, kdx, kgrads = _keras_grads(klayer, x, r)
+    ky, kdx, kgrads = twins.layer_gradients(klayer, x, r)
     # float32: relative error (largest difference over the largest magnitude) at most 1e-5
     assert relative_error(y, ky) <= 1e-5
     assert relative_error(dx, kdx) <= 1e-5

@@ -10,7 +10,6 @@ import inspect
 import keras
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from nnbook.engine import (
     BatchNormalization,
@@ -40,18 +39,6 @@ def _case(seed, ndim, dtype="float64", **kwargs):
     layer.state["moving_variance"][...] = rng.uniform(0.2, 3.0, size=layer.state["moving_variance"].shape)
     x = rng.normal(1.0, 3.0, size=shape).astype(dtype)
     return layer, x, rng
-
-
-def _keras_pass(klayer, x, r, training):
-    """y, dL/dx and dL/d(weight) by name for L = sum(y * r), by tf.GradientTape."""
-    xt = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(xt)
-        y = klayer(xt, training=training)
-        loss = tf.reduce_sum(y * tf.constant(r))
-    grads = tape.gradient(loss, [xt, *klayer.trainable_weights])
-    return np.asarray(y), np.asarray(grads[0]), {
-        v.name: np.asarray(g) for v, g in zip(klayer.trainable_weights, grads[1:])}
 
 
 # --- backward against centred differences -----------------------------------------------------
@@ -88,7 +75,7 @@ def test_matches_gradient_tape_on_the_keras_twin(training, ndim, seed):
     y = layer.forward(x, training=training)
     r = rng.normal(size=y.shape)
     dx = layer.backward(r)
-    ky, kdx, kgrads = _keras_pass(klayer, x, r, training)
+    ky, kdx, kgrads = twins.layer_gradients(klayer, x, r, training)
     errors = {"y": relative_error(y, ky), "x": relative_error(dx, kdx),
               **{k: relative_error(layer.grads[k], kgrads[k]) for k in ("gamma", "beta")},
               **{k: relative_error(layer.state[k], getattr(klayer, k)) for k in STATS}}
@@ -120,7 +107,7 @@ def test_float32_stays_float32_and_matches_keras(training):
     dx = layer.backward(r)
     assert y.dtype == dx.dtype == np.float32
     assert all(v.dtype == np.float32 for v in (*layer.grads.values(), *layer.state.values()))
-    ky, kdx, kgrads = _keras_pass(klayer, x, r, training)
+    ky, kdx, kgrads = twins.layer_gradients(klayer, x, r, training)
     errors = {"y": relative_error(y, ky), "x": relative_error(dx, kdx),
               **{k: relative_error(layer.grads[k], kgrads[k]) for k in ("gamma", "beta")},
               **{k: relative_error(layer.state[k], getattr(klayer, k)) for k in STATS}}
@@ -240,7 +227,7 @@ def test_a_frozen_layer_runs_in_inference_mode_and_keeps_its_statistics():
     assert not twin.trainable and twin.trainable_weights == []
     r = rng.normal(size=y.shape)
     dx = layer.backward(r)
-    ky, kdx, _ = _keras_pass(twin, x, r, training=True)
+    ky, kdx, _ = twins.layer_gradients(twin, x, r, training=True)
     assert relative_error(y, ky) <= 1e-6 and relative_error(dx, kdx) <= 1e-6
     assert relative_error(layer.state["moving_mean"], twin.moving_mean) == 0
     assert not twins.from_keras(twin).trainable
@@ -374,7 +361,7 @@ def test_layer_norm_matches_gradient_tape_on_the_keras_twin(dtype, tol, ndim, se
     r = rng.normal(size=y.shape).astype(dtype)
     dx = layer.backward(r)
     assert y.dtype == dx.dtype == layer.grads["gamma"].dtype == np.dtype(dtype)
-    ky, kdx, kgrads = _keras_pass(klayer, x, r, True)
+    ky, kdx, kgrads = twins.layer_gradients(klayer, x, r, True)
     errors = {"y": relative_error(y, ky), "x": relative_error(dx, kdx),
               **{k: relative_error(layer.grads[k], kgrads[k]) for k in ("gamma", "beta")}}
     assert max(errors.values()) <= tol, errors
@@ -400,7 +387,7 @@ def test_layer_norm_without_gamma_or_beta(center, scale, names):
     twin = layer.to_keras()
     assert [v.name for v in twin.weights] == names
     r = rng.normal(size=x.shape)
-    ky, kdx, _ = _keras_pass(twin, x, r, True)
+    ky, kdx, _ = twins.layer_gradients(twin, x, r, True)
     assert relative_error(layer.forward(x), ky) <= 1e-6 and relative_error(layer.backward(r), kdx) <= 1e-6
 
 

@@ -24,11 +24,15 @@ import numpy as np
 
 from ... import _checks
 from .. import activations as _act
-from .. import initializers
-from .. import regularizers as _reg
 from . import _im2col
 from .base import Layer
-from .core import _keras_regularizer, _regularizers_from_keras, _same_activation, _same_regularizers
+from .core import (
+    _keras_regularizer,
+    _kernel_and_bias,
+    _regularizers_from_keras,
+    _same_activation,
+    _same_regularizers,
+)
 
 PADDINGS = ("valid", "same")
 
@@ -138,12 +142,7 @@ class Conv2D(Layer):
         self.padding = _checks.one_of(padding, "padding", self.paddings)
         self.activation = _act.get(activation)
         self.use_bias = _checks.flag(use_bias, "use_bias")
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.regularizers = {k: r for k, r in [("kernel", self.kernel_regularizer),
-                                               ("bias", self.bias_regularizer)] if r is not None}
+        _kernel_and_bias(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer)
         self.fast = _checks.flag(fast, "fast")
         self.x_pad = self.cols = self.z = self.a = None
         self.pads = None

@@ -44,6 +44,16 @@ def _same_regularizers(layer, keras_layer):
                              f"this one {getattr(layer, name)!r}")
 
 
+def _kernel_and_bias(layer, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer):
+    """Set the initialisers and weight penalties of a layer with a kernel and a bias (Dense, Conv)."""
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    layer.kernel_regularizer = _reg.get(kernel_regularizer)
+    layer.bias_regularizer = _reg.get(bias_regularizer)
+    layer.regularizers = {k: r for k, r in [("kernel", layer.kernel_regularizer),
+                                            ("bias", layer.bias_regularizer)] if r is not None}
+
+
 class Dense(Layer):
     """a = f(z), z = x W + b over the last axis. x: (n, ..., d_in) -> a: (n, ..., units);
     W = params["kernel"]: (d_in, units), b = params["bias"]: (units,). `kernel_regularizer`,
@@ -58,12 +68,7 @@ class Dense(Layer):
         super().__init__(trainable)
         self.units = _checks.positive_int(units, "units")
         self.activation = _act.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = _reg.get(kernel_regularizer)
-        self.bias_regularizer = _reg.get(bias_regularizer)
-        self.regularizers = {k: r for k, r in [("kernel", self.kernel_regularizer),
-                                               ("bias", self.bias_regularizer)] if r is not None}
+        _kernel_and_bias(self, kernel_initializer, bias_initializer, kernel_regularizer, bias_regularizer)
         self.x = self.z = self.a = None
 
     def __repr__(self):
