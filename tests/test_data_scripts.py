@@ -15,3 +15,27 @@ def test_make_mnist1d_reproduces_the_shipped_file(tmp_path):
     shutil.copy(ROOT / "data" / "make_mnist1d.py", script)  # it writes next to itself
     subprocess.run([sys.executable, str(script)], check=True, capture_output=True, cwd=tmp_path)
     assert sha256(tmp_path / "mnist1d.npz") == CHECKSUMS["mnist1d.npz"]
+
+
+def test_make_corpus_reproduces_the_shipped_file(tmp_path):
+    # the script reads the chapters at a fixed commit with `git show`: it needs the repo's history
+    out = tmp_path / "corpus.txt"
+    subprocess.run([sys.executable, str(ROOT / "data" / "make_corpus.py"), str(out)], check=True,
+                   capture_output=True, cwd=tmp_path)
+    assert sha256(out) == CHECKSUMS["corpus.txt"]
+
+
+def test_make_cnn_mnist5k_reproduces_the_shipped_weights(tmp_path):
+    """The NumPy engine trains chapter 10's CNN (about 25 s of one core) to the same bytes."""
+    script = tmp_path / "make_cnn_mnist5k.py"
+    shutil.copy(ROOT / "data" / "make_cnn_mnist5k.py", script)
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, cwd=tmp_path)
+    assert sha256(tmp_path / "cnn_mnist5k.npz") == CHECKSUMS["cnn_mnist5k.npz"]
+
+
+def test_make_ch10_weights_reproduces_the_shipped_files(tmp_path):
+    # one CPU thread and TensorFlow's op determinism: the same environment gives the same bytes
+    subprocess.run([sys.executable, str(ROOT / "data" / "make_ch10_weights.py"), str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    for name in ("ch10_grid_detector.npy", "ch10_mnist1d_cnn.npy"):
+        assert sha256(tmp_path / name) == CHECKSUMS[name]

@@ -3,8 +3,9 @@
 Computational graphs (chapter 4): `draw_graph`. Loss surfaces and optimiser paths (chapter 7):
 `contours`, `plot_path`. Training curves and weight histograms (chapter 8): `train_val_curves`,
 `weight_histogram`. Bayesian optimisation (chapter 9): `bo_step`, `best_so_far`. Detection and
-verification (chapter 10): `draw_boxes`, `roc`, `precision_recall_curve`. Recurrent networks
-(chapter 11): `gradient_through_time`, `forecast`.
+verification (chapter 10): `draw_boxes`, `roc`, `precision_recall_curve`; images, filters and
+receptive fields (chapter 10): `show_images`, `conv_filters`, `receptive_fields`. Recurrent networks
+(chapter 11): `gradient_through_time`, `forecast`, `recurrent_wiring`.
 """
 
 import matplotlib.pyplot as plt
@@ -271,6 +272,55 @@ def precision_recall_curve(ax, precision, recall, label=None, color=None):
     ax.set_ylim(0, 1.01)
 
 
+# --- chapter 10: images, filters and feature maps, receptive fields ------------------------------
+
+
+def show_images(axes, images, titles=None, signed=False, cmap="gray_r", fontsize=9):
+    """Draw each (h, w) image on its axis, without ticks. `signed`: a diverging map centred at 0
+    (blue negative, red positive), each image scaled to its own largest |value|, for kernels and
+    feature maps before the ReLU."""
+    axes = np.atleast_1d(axes).ravel()
+    for k, (ax, image) in enumerate(zip(axes, images)):
+        image = np.asarray(image)
+        if signed:
+            limit = float(np.abs(image).max()) or 1.0
+            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+        else:
+            ax.imshow(image, cmap=cmap)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=fontsize)
+    for ax in axes[len(images):]:
+        ax.axis("off")
+    return axes
+
+
+def conv_filters(kernel, ncols=8, size=0.9, title=None):
+    """A figure of the first-layer filters kernel[:, :, 0, f] of a Conv2D kernel
+    (kh, kw, 1, filters), `ncols` to a row, each on its own diverging scale."""
+    kernel = np.asarray(kernel)
+    n = kernel.shape[-1]
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + (0.3 if title else 0)))
+    show_images(axes, [kernel[:, :, 0, f] for f in range(n)], signed=True)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def receptive_fields(ax, fields, label=None, color=None, marker="o"):
+    """The receptive field (pixels along one axis) after layers 1, 2, ...: `fields` (L,)."""
+    depth = np.arange(1, len(fields) + 1)
+    ax.plot(depth, fields, marker=marker, color=color, label=label)
+    for d, r in zip(depth, fields):
+        ax.annotate(str(r), (d, r), textcoords="offset points", xytext=(0, 5), ha="center", fontsize=8,
+                    color=color)
+    ax.set_xticks(depth)
+    ax.set_xlabel("depth (conv layers)")
+    ax.set_ylabel("receptive field (pixels)")
+
+
 # --- chapter 11: recurrent networks ---------------------------------------------------------------
 
 
@@ -290,3 +340,64 @@ def forecast(ax, years, y, predictions):
         ax.plot(years, values, lw=1, label=label)
     ax.set_xlabel("year")
     ax.set_ylabel("sunspot number")
+
+
+def recurrent_wiring(ax, kind, steps=4):
+    """A diagram of how recurrent cells are wired over `steps` time steps: kind "unrolled" (one
+    layer, its state passed to the right), "stacked" (two layers, the first one's outputs are the
+    second one's inputs), "bidirectional" (a left-to-right and a right-to-left layer, outputs
+    joined) or "attention" (a decoder step reading a weighted mix of every encoder state)."""
+    kinds = ("unrolled", "stacked", "bidirectional", "attention")
+    if kind not in kinds:
+        raise ValueError(f"kind must be one of {kinds}, got {kind!r}")
+    steps = positive_int(steps, "steps", minimum=2)
+    xs = np.arange(steps, dtype=float)
+    box = dict(boxstyle="round,pad=0.25", lw=1)
+
+    def cell(x, y, text, colour):
+        ax.text(x, y, text, ha="center", va="center", fontsize=9,
+                bbox={**box, "fc": colour, "ec": "0.3"})
+
+    def arrow(x0, y0, x1, y1, colour="0.3", **kw):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="-|>", color=colour,
+                                                            lw=1, shrinkA=9, shrinkB=9, **kw))
+
+    rows = {"unrolled": [("h", "C0", +1)], "stacked": [("h", "C0", +1), ("h'", "C2", +1)],
+            "bidirectional": [("h\u2192", "C0", +1), ("h\u2190", "C1", -1)],
+            "attention": [("h", "C0", +1)]}[kind]
+    for t, x in enumerate(xs):
+        ax.text(x, 0, f"$x_{t + 1}$", ha="center", va="center", fontsize=10)
+    top = 0
+    for r, (name, colour, direction) in enumerate(rows):
+        y = 1 + r
+        for t, x in enumerate(xs):
+            cell(x, y, f"${name}_{t + 1}$".replace("'_", "'_").replace("\u2192_", r"^{\rightarrow}_")
+                 .replace("\u2190_", r"^{\leftarrow}_"), colour)
+            below = 0 if kind != "stacked" or r == 0 else y - 1
+            if kind == "bidirectional" and r == 1:  # the inputs feed the second row too: around the first
+                arrow(x, 0, x, y, connectionstyle="arc3,rad=-0.5")
+            else:
+                arrow(x, below, x, y)
+            if t > 0:
+                a, b = (xs[t - 1], x) if direction > 0 else (x, xs[t - 1])
+                arrow(a, y, b, y, colour)
+        top = y
+    if kind == "bidirectional":
+        for t, x in enumerate(xs):
+            ax.text(x, 3, f"$y_{t + 1}$", ha="center", va="center", fontsize=10)
+            arrow(x, 2, x, 3)
+            arrow(x, 1, x, 3, connectionstyle="arc3,rad=0.5")  # y_t joins both directions
+        top = 3
+    if kind == "attention":
+        weights = np.array([0.1, 0.6, 0.2, 0.1][:steps] + [0.0] * max(0, steps - 4))
+        weights = weights / weights.sum()
+        xq = xs.mean()
+        cell(xq, 2.6, "decoder step", "C3")
+        for x, w in zip(xs, weights):
+            ax.annotate("", (xq, 2.6), (x, 1), arrowprops=dict(arrowstyle="-|>", color="C3",
+                        lw=0.5 + 4 * w, alpha=0.4 + 0.6 * w, shrinkA=9, shrinkB=11))
+        top = 2.6
+    ax.set_xlim(-0.6, steps - 0.4)
+    ax.set_ylim(-0.5, top + 0.5)
+    ax.set_title(kind, fontsize=10)
+    ax.axis("off")

