@@ -1,15 +1,15 @@
 """Make the weights chapter 10 ships instead of training on the page (its 60-second budget):
 
-* `ch10_grid_detector.npy`: the YOLO-style grid detector (`detection.keras_grid_detector(size=48,
+* `ch10_grid_detector.npz`: the YOLO-style grid detector (`detection.keras_grid_detector(size=48,
   grid=6, filters=(16, 32, 64), seed=0)`) trained on 3,000 canvases of 0-3 training digits
   (`make_canvases(shrink(mnist5k train), ..., 3000, objects=(0, 3), seed=1)`), 12 epochs, batch 32;
-* `ch10_mnist1d_cnn.npy`: the 1-D CNN of the chapter (`cnn1d_keras()` below) trained on the first
-  3,600 MNIST-1D training sequences (the last 400 validate), 40 epochs, batch 64, Adam 2e-3.
+* `ch10_mnist1d_cnn.npz`: the 1-D CNN of the chapter (`convnets.keras_cnn1d(seed=0)`) trained on
+  the first 3,600 MNIST-1D training sequences (the last 400 validate), 40 epochs, batch 64.
 
-Each file is the model's `get_weights()` (Keras order) flattened into one float32 vector
-(`np.save`, no timestamps, so the bytes repeat). Training runs on one CPU thread with TensorFlow's
-op determinism, so the same environment reproduces the files byte for byte
-(tests/test_data_scripts.py). Run from anywhere: `python data/make_ch10_weights.py [out_dir]`
+Each file holds the model's `get_weights()` (Keras order) as float32 arrays `w00`, `w01`, ..., the
+format `nnbook.data.weights` reads. Training runs on one CPU thread with TensorFlow's op
+determinism and without oneDNN's kernels, so the same environment reproduces the files byte for
+byte (tests/test_data_scripts.py). Run from anywhere: `python data/make_ch10_weights.py [out_dir]`
 (default: next to this script), then update `CHECKSUMS` in lib/nnbook/book/data.py and the table
 in data/README.md with the sha256 it prints. About 60 CPU-seconds.
 """
@@ -20,6 +20,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["TF_DETERMINISTIC_OPS"] = "1"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # oneDNN's kernels may sum in a load-dependent order
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
 import numpy as np  # noqa: E402
@@ -29,29 +32,14 @@ tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
 tf.config.experimental.enable_op_determinism()
 
-import keras  # noqa: E402
-
 from nnbook.book.data import load, sha256  # noqa: E402
-from nnbook.lab import detection  # noqa: E402
+from nnbook.lab import convnets, detection  # noqa: E402
 
 
-def cnn1d_keras(seed=0):
-    """The chapter's 1-D CNN for MNIST-1D, compiled: (n, 40, 1) -> (n, 10) probabilities."""
-    keras.utils.set_random_seed(seed)
-    layers = keras.layers
-    model = keras.Sequential([
-        keras.Input((40, 1)),
-        layers.Conv1D(64, 5, padding="same", activation="relu"), layers.MaxPooling1D(2),
-        layers.Conv1D(64, 5, padding="same", activation="relu"), layers.MaxPooling1D(2),
-        layers.Conv1D(64, 3, padding="same", activation="relu"),
-        layers.Flatten(), layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
-
-
-def flat(model):
-    return np.concatenate([w.ravel() for w in model.get_weights()]).astype(np.float32)
+def save(model, path):
+    arrays = {f"w{i:02d}": w.astype(np.float32) for i, w in enumerate(model.get_weights())}
+    np.savez_compressed(path, **arrays)
+    print(path, path.stat().st_size, "bytes, sha256", sha256(path))
 
 
 def main(out_dir):
@@ -61,16 +49,13 @@ def main(out_dir):
     grid = detection.keras_grid_detector(size=48, grid=6, filters=(16, 32, 64), seed=0)
     grid.fit(train.images[..., None], detection.encode_grid(train.boxes, train.classes, size=48, grid=6),
              epochs=12, batch_size=32, shuffle=True, verbose=0)
-    np.save(out_dir / "ch10_grid_detector.npy", flat(grid))
+    save(grid, out_dir / "ch10_grid_detector.npz")
 
     m1d = load("mnist1d")
-    cnn = cnn1d_keras(seed=0)
+    cnn = convnets.keras_cnn1d(seed=0)
     cnn.fit(m1d.x_train[:3600, :, None], m1d.y_train[:3600], epochs=40, batch_size=64, verbose=0,
             validation_data=(m1d.x_train[3600:, :, None], m1d.y_train[3600:]))
-    np.save(out_dir / "ch10_mnist1d_cnn.npy", flat(cnn))
-    for name in ("ch10_grid_detector.npy", "ch10_mnist1d_cnn.npy"):
-        path = out_dir / name
-        print(path, path.stat().st_size, "bytes, sha256", sha256(path))
+    save(cnn, out_dir / "ch10_mnist1d_cnn.npz")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import pytest
 
 from nnbook.book import data
 from nnbook.book.exercises import get
+from nnbook.engine import Sequential
 from nnbook.lab import convnets
 
 
@@ -22,6 +23,15 @@ def test_keras_training_model_is_the_twin_behind_a_random_shift():
     # at inference the shift is off: the same probabilities as the engine
     np.testing.assert_allclose(np.asarray(keras_model(x, training=False)), model.predict(x),
                                rtol=0, atol=1e-6)
+
+
+def test_the_shipped_cnn1d_matches_its_builder_and_the_engine():
+    model = convnets.keras_cnn1d()
+    model.set_weights(data.weights("ch10_mnist1d_cnn"))
+    assert model.count_params() == 39_690 and model.output_shape == (None, 10)
+    x = data.load("mnist1d").x_test[:64, :, None]
+    np.testing.assert_allclose(Sequential.from_keras(model).predict(x), np.asarray(model(x)),
+                               rtol=0, atol=1e-5)
 
 
 def test_a_short_training_run_learns():
@@ -42,3 +52,5 @@ def test_bad_arguments():
         convnets.receptive_field_by_gradient([])
     with pytest.raises(ValueError):
         convnets.compile_cnn(convnets.mnist_cnn(), steps=0)
+    with pytest.raises(ValueError, match="seed"):
+        convnets.keras_cnn1d(seed=-1)

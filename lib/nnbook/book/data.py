@@ -23,7 +23,9 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 
 `weights(name)` returns the trained weights the book ships (`WEIGHTS`), as the list of arrays that
 a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
-(`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`.
+(`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`; "ch10_grid_detector"
+(`detection.keras_grid_detector`) and "ch10_mnist1d_cnn" (`convnets.keras_cnn1d`), trained by
+`data/make_ch10_weights.py`.
 """
 
 import hashlib
@@ -37,15 +39,16 @@ from .._checks import float_dtype, number_in, positive_int
 
 #: sha256 of every file under `data/` that the lib reads (`data/README.md` lists the same).
 CHECKSUMS = {
-    "ch10_grid_detector.npy": "fb93ae0d0bf04e443819f84b1ab3e8e7c352f62b9105ba7ca53e28db2c641563",
-    "ch10_mnist1d_cnn.npy": "4e56645dec55b1a23609ad9c06a9fcbf1cc49ff9a755c3fa8be1f60b1e9d82fd",
+    "ch10_grid_detector.npz": "04259abed90b496a800daabfd7022cab85787e610ea977098e38c0e691731287",
+    "ch10_mnist1d_cnn.npz": "4b0b074c51fee347c1dfd5eba698487937df811072054e5d9d9b60b0164c120a",
     "mnist1d.npz": "a9c449dd836470a8c932fe3d69744143ebead2f8c8e361b437249e6d16478853",
     "corpus.txt": "ceeddae9a1ea979a7a0a0456e386a1b36600b439f15a11102344911fbd1bcc10",
     "cnn_mnist5k.npz": "b681281b9ffc2237b7c445fdd3f6b839c8eca06b40ac04b0500271eda6a0ec48",
 }
 
 #: name in `weights` -> the file under `data/` holding them.
-WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz"}
+WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz", "ch10_grid_detector": "ch10_grid_detector.npz",
+           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz"}
 
 
 def data_dir():

@@ -1,6 +1,7 @@
 """Chapter 10's convolution experiments on MNIST-5k: hand-made 3 x 3 kernels, the small CNN the
-chapter trains (and `data/make_cnn_mnist5k.py` trains offline, shipping its weights), and the
-receptive field of a stack of layers measured by back-propagation.
+chapter trains (and `data/make_cnn_mnist5k.py` trains offline, shipping its weights), the
+receptive field of a stack of layers measured by back-propagation, and the 1-D CNN for MNIST-1D
+(`keras_cnn1d`, trained offline by `data/make_ch10_weights.py`).
 
 The CNN, channels last, for 28 x 28 x 1 digits:
 
@@ -82,6 +83,25 @@ def keras_training_model(model, max_shift=MAX_SHIFT, seed=0):
     front = [augmentation.keras_shift(max_shift, IMAGE, seed=seed)] if max_shift else []
     return keras.Sequential([keras.Input(IMAGE, dtype=model.dtype.name), *front,
                              *(layer.to_keras() for layer in model.layers)])
+
+
+def keras_cnn1d(seed=0):
+    """The chapter's 1-D CNN for MNIST-1D, compiled (Adam 2e-3): (n, 40, 1) -> (n, 10)
+    probabilities. Three 'same' convolutions of 64 filters (5, 5, 3 taps, ReLU), 2x max pooling
+    after the first two, then a softmax layer: 39,690 parameters."""
+    import keras
+
+    keras.utils.set_random_seed(_checks.positive_int(seed, "seed", minimum=0))
+    layers = keras.layers
+    model = keras.Sequential([
+        keras.Input((40, 1)),
+        layers.Conv1D(64, 5, padding="same", activation="relu"), layers.MaxPooling1D(2),
+        layers.Conv1D(64, 5, padding="same", activation="relu"), layers.MaxPooling1D(2),
+        layers.Conv1D(64, 3, padding="same", activation="relu"),
+        layers.Flatten(), layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(keras.optimizers.Adam(2e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
 
 
 def receptive_field_by_gradient(layers, size=96):
