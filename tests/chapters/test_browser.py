@@ -78,11 +78,11 @@ def is_local(url):
     return parts.scheme in ("data", "blob", "about") or parts.hostname == "127.0.0.1"
 
 
-@pytest.fixture
-def offline_page(site_url, browser):
-    """`open(chapter)` -> the loaded page, with every non-local request aborted and recorded in
-    `page.blocked`, and uncaught script errors in `page.errors`."""
-    context = browser.new_context()
+def offline_context(site_url, browser, **options):
+    """A browser context (Playwright `new_context(**options)`) and `open(chapter)` -> the loaded
+    page, with every non-local request aborted and recorded in `page.blocked`, and uncaught script
+    errors in `page.errors`."""
+    context = browser.new_context(**options)
     blocked = []
 
     def route(r):
@@ -101,6 +101,20 @@ def offline_page(site_url, browser):
         page.goto(f"{site_url}/chapters/{chapter}.html", wait_until="load")
         return page
 
+    return context, open_chapter
+
+
+@pytest.fixture
+def offline_page(site_url, browser):
+    context, open_chapter = offline_context(site_url, browser)
+    yield open_chapter
+    context.close()
+
+
+@pytest.fixture
+def phone_page(site_url, browser):
+    """As `offline_page`, on a phone's screen: 390 x 844 CSS pixels."""
+    context, open_chapter = offline_context(site_url, browser, viewport={"width": 390, "height": 844})
     yield open_chapter
     context.close()
 
@@ -215,3 +229,39 @@ def test_hidden_cells_keep_code_and_output_hidden(offline_page, chapter):
             for j in range(cell.locator(part).count()):
                 assert not cell.locator(part).nth(j).is_visible(), \
                     f"cell {k} of {chapter}: its {part} shows under the closed toggle"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_on_a_phone_the_page_does_not_scroll_sideways(phone_page, chapter):
+    """Wide code and outputs scroll inside their own boxes; nothing else (a long inline literal, a
+    table, a figure) may make the whole page wider than the screen."""
+    page = phone_page(chapter)
+    page.wait_for_timeout(500)
+    wide = page.evaluate("""() => {
+        const W = document.documentElement.clientWidth, out = [];
+        for (const el of document.querySelectorAll('article *')) {   // the culprits, for the message
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || r.right <= W + 1) continue;
+            let box = el.parentElement, inside = false;   // inside a box that scrolls on its own?
+            for (; box && !inside; box = box.parentElement) {
+                inside = getComputedStyle(box).overflowX !== 'visible'
+                         && box.getBoundingClientRect().right <= W + 1;
+            }
+            if (!inside) out.push(el.tagName.toLowerCase() + ' ' + el.textContent.trim().slice(0, 60));
+        }
+        return [document.documentElement.scrollWidth, W, out.slice(0, 5)];
+    }""")
+    scroll_width, width, culprits = wide
+    assert scroll_width <= width, f"the page is {scroll_width} px wide on a {width} px screen: {culprits}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_output_box_is_empty(offline_page, chapter):
+    """A cell's printed text shows in one box: a stream flushed in pieces must not leave an empty
+    box behind it (MyST-NB's `nb_merge_streams`)."""
+    page = offline_page(chapter)
+    empty = page.evaluate("""() => [...document.querySelectorAll('div.cell_output div.output')]
+        .filter(o => o.checkVisibility() && o.querySelector('pre')   // text, not a figure or a table
+                     && o.querySelector('pre').textContent.trim() === '')
+        .map(o => o.closest('div.cell').querySelector('div.cell_input')?.textContent.trim().slice(0, 60))""")
+    assert not empty, f"{len(empty)} empty output boxes, after cells starting {empty[:3]}"
