@@ -97,11 +97,41 @@ def test_frame_grid_respects_cap_and_keeps_initial():
     assert total <= 30
 
 
+def test_frame_grid_keeps_both_ends_and_the_named_values_and_uses_the_budget():
+    # 25 positions, 13 frames asked: 13 given, both ends, the initial value and `keep` among them
+    s = Slider(0, 12, 0.5, value=3.5, keep=(2.0, 11.5))
+    (grid,) = frame_grid([s], max_frames=13)
+    assert len(grid) == 13
+    assert {0.0, 12.0, 3.5, 2.0, 11.5} <= set(grid.tolist())
+    # the initial value next to an end no longer pushes that end out
+    (grid,) = frame_grid([Slider(0, 1, 0.1, value=0.9)], max_frames=3)
+    assert grid.tolist() == [0.0, 0.9, 1.0]
+    # the frames spread evenly between the required ones
+    (grid,) = frame_grid([Slider(0, 8, 1, value=0)], max_frames=5)
+    assert grid.tolist() == [0, 2, 4, 6, 8]
+    # two sliders: the longer grid gives way first, and the product uses what was asked
+    grids = frame_grid([Slider(0, 10, 1, value=0), Slider(0, 2, 1, value=0)], max_frames=12)
+    assert [len(g) for g in grids] == [4, 3]
+
+
+def test_keep_values_must_be_slider_positions():
+    with pytest.raises(ValueError, match="keep value 0.3 is not one of the positions"):
+        Slider(0, 1, 0.25, keep=(0.3,))
+    with pytest.raises(ValueError, match=r"Slider keep value must lie in \[0, 1\]"):
+        Slider(0, 1, 0.25, keep=(2,))
+    with pytest.raises(TypeError, match="Slider keep must be a tuple"):
+        Slider(0, 1, 0.25, keep=0.5)
+    with pytest.raises(ValueError, match="need at least 4 frames"):
+        frame_grid([Slider(0, 1, 0.25, value=0.5, keep=(0.25,))], max_frames=3)
+
+
 def test_frame_grid_rejects_impossible_caps():
     with pytest.raises(ValueError, match="max_frames"):
         frame_grid([Slider(0, 1, 0.5)], max_frames=1)
-    with pytest.raises(ValueError, match="at least 8"):
-        frame_grid([Slider(0, 1, 0.5)] * 3, max_frames=7)
+    with pytest.raises(ValueError, match="at least 8"):  # two ends each
+        frame_grid([Slider(0, 1, 0.5, value=0)] * 3, max_frames=7)
+    with pytest.raises(ValueError, match="at least 27"):  # two ends and a midpoint each
+        frame_grid([Slider(0, 1, 0.5)] * 3, max_frames=26)
 
 
 def test_interact_validates_arguments():
@@ -199,6 +229,8 @@ def test_static_fallback_with_figures(static_site):
     assert len(frames) == 4 and len(set(frames)) == 4
     assert all(f.startswith("<img") for f in frames)
     assert 'alt="a line (slope = 0)"' in frames[0] and 'alt="a line (slope = 2)"' in frames[-1]
+    # a screen reader hears the value, not the position number
+    assert 'aria-valuetext="1"' in view.html and 'setAttribute("aria-valuetext"' in view.html
     assert not plt.get_fignums()
 
 

@@ -40,7 +40,10 @@ MAX_POSITIONS = 100_000  # a slider's grid is materialised (values()), so it mus
 
 @dataclass(frozen=True)
 class Slider:
-    """A slider over `start, start + step, ..., stop` starting at `value` (default: midpoint)."""
+    """A slider over `start, start + step, ..., stop` starting at `value` (default: midpoint).
+
+    `keep`: values the static site's frames must include besides both ends and `value` (the ones
+    the chapter's text sends the reader to); each must be one of the slider's positions."""
 
     start: float
     stop: float
@@ -48,6 +51,7 @@ class Slider:
     value: float = None
     label: str = None
     fmt: str = "{:.3g}"
+    keep: tuple = ()
 
     def __post_init__(self):
         start, stop = number_in(self.start, "Slider start"), number_in(self.stop, "Slider stop")
@@ -69,6 +73,14 @@ class Slider:
         except (ValueError, IndexError, KeyError) as err:
             raise ValueError(f"Slider fmt must format one number, like '{{:.3g}}', got "
                              f"{self.fmt!r} ({err})") from None
+        if not isinstance(self.keep, (tuple, list)):
+            raise TypeError(f"Slider keep must be a tuple of values, got {describe(self.keep)}")
+        grid = self.values()
+        for v in self.keep:
+            number_in(v, "Slider keep value", start, stop)
+            if np.min(np.abs(grid - v)) > 1e-6 * step:
+                raise ValueError(f"Slider keep value {v} is not one of the positions {self.start}, "
+                                 f"{self.start} + {self.step}, ..., {self.stop}: change start or step")
 
     @property
     def is_int(self):
@@ -86,31 +98,39 @@ class Slider:
         target = (self.start + self.stop) / 2 if self.value is None else self.value
         return grid[int(np.argmin(np.abs(grid - target)))]
 
+    def required(self):
+        """Indices into `values()` every static grid keeps: both ends, the initial value, `keep`."""
+        grid = self.values()
+        targets = [self.initial(), *self.keep]
+        return sorted({0, len(grid) - 1, *(int(np.argmin(np.abs(grid - t))) for t in targets)})
+
 
 def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
     """Choose the values precomputed for the static site: at most `max_frames` combinations.
 
-    Returns one 1-D array per slider. Each keeps its initial value and is thinned evenly,
-    the slider with the most values first, until the product of the lengths fits the cap.
+    Returns one 1-D array per slider. Each keeps its `required()` values (ends, initial, `keep`);
+    while the product of the lengths exceeds the cap, the longest grid that can still shrink loses
+    one value. Each grid then fills its length with the positions farthest from those it holds,
+    so the frames spread evenly between the required ones.
     """
     max_frames = positive_int(max_frames, "max_frames", minimum=2)
-    if 2 ** len(sliders) > max_frames:
+    required = [s.required() for s in sliders]
+    if math.prod(len(r) for r in required) > max_frames:
         raise ValueError(
-            f"{len(sliders)} sliders need at least {2 ** len(sliders)} frames, "
-            f"but max_frames={max_frames}"
+            f"the sliders' ends, initial and keep values need at least "
+            f"{math.prod(len(r) for r in required)} frames, but max_frames={max_frames}"
         )
     counts = [len(s.values()) for s in sliders]
     while math.prod(counts) > max_frames:
-        i = int(np.argmax(counts))
-        counts[i] = max(2, counts[i] - max(1, counts[i] // 4))
+        i = max((k for k in range(len(counts)) if counts[k] > len(required[k])), key=counts.__getitem__)
+        counts[i] -= 1
     grids = []
-    for s, n in zip(sliders, counts):
-        full = s.values()
-        picks = set(np.round(np.linspace(0, len(full) - 1, n)).astype(int).tolist())
-        init_idx = int(np.argmin(np.abs(full - s.initial())))
-        if init_idx not in picks:  # swap the nearest pick for the initial value
-            picks.remove(min(picks, key=lambda k: abs(k - init_idx)))
-            picks.add(init_idx)
+    for s, n, picks in zip(sliders, counts, required):
+        full, picks = s.values(), list(picks)
+        positions = np.arange(len(full))
+        while len(picks) < n:  # the position farthest from every pick so far
+            gap = np.min(np.abs(positions[:, None] - np.array(picks)[None, :]), axis=1)
+            picks.append(int(np.argmax(gap)))
         grids.append(full[sorted(picks)])
     return grids
 
@@ -164,6 +184,7 @@ _SCRIPT = """
       var labels = JSON.parse(el.dataset.labels);
       k = k * labels.length + Number(el.value);
       el.parentNode.querySelector("output").textContent = labels[Number(el.value)];
+      el.setAttribute("aria-valuetext", labels[Number(el.value)]);  // read out the value, not the index
     });
     view.innerHTML = frames[k];
   }
@@ -191,6 +212,7 @@ def static_html(draw, names, sliders, grids, alt="figure"):
             f'<span style="display:inline-block;min-width:9em">{html.escape(s.label or name)}</span> '
             f'<input type="range" class="nnbook-range" name="{html.escape(name)}" min="0" '
             f'max="{len(grid) - 1}" step="1" value="{start}" '
+            f'aria-valuetext="{html.escape(labels[start], quote=True)}" '
             f"data-labels='{html.escape(json.dumps(labels), quote=True)}' "
             'style="vertical-align:middle;width:14em"> '
             f"<output>{html.escape(labels[start])}</output></label>"
