@@ -209,7 +209,7 @@ def test_bad_calls(square):
 
 def test_duplicate_registration_is_refused(square):
     with pytest.raises(ValueError, match="twice"):
-        exercise(square, cases=lambda: [], hint="")(lambda x: x)
+        exercise(square, cases=lambda: [], hint="Return x.")(lambda x: x)
 
 
 def test_tuple_results_and_unprintable_answers():
@@ -227,3 +227,36 @@ def test_tuple_results_and_unprintable_answers():
         assert not odd and "{'x'" in odd.message
     finally:
         exercises._REGISTRY.pop(exid, None)
+
+
+def test_hints_come_in_tiers_and_the_message_names_the_next(capsys):
+    exid = "test.tiers"
+    exercises._REGISTRY.pop(exid, None)
+    exercise(exid, cases=lambda: [((3.0,), {})], hint="Think of squares.",
+             more=("Multiply x by itself.", "return x * x"))(lambda x: x * x)
+    try:
+        def my_square(x):
+            raise NotImplementedError
+
+        stub = check(exid, my_square)
+        assert stub.message.endswith("  hint: Think of squares.\n  (more help: check('test.tiers', "
+                                     "my_square, hint=2))")
+        assert "9.0" not in stub.message  # a stub is shown no expected value
+        wrong = check(exid, lambda x: x + x, hint=2, quiet=True)
+        assert "hint: Multiply x by itself." in wrong.message and "Think of squares" not in wrong.message
+        assert "check('test.tiers', your_function, hint=3)" in wrong.message
+        last = check(exid, lambda x: x + x, hint=3, quiet=True)
+        assert last.message.endswith("  hint: return x * x")  # the last tier names no next one
+        for bad in (0, 4, True, 1.5):
+            with pytest.raises(ValueError, match="hint must be a tier from 1 to 3"):
+                check(exid, my_square, hint=bad)
+        capsys.readouterr()
+    finally:
+        exercises._REGISTRY.pop(exid, None)
+
+
+def test_exercise_rejects_bad_hints():
+    with pytest.raises(TypeError, match="more a tuple"):
+        exercise("test.bad_hints", cases=lambda: [], hint="a", more="b")
+    with pytest.raises(TypeError, match="non-empty string"):
+        exercise("test.bad_hints", cases=lambda: [], hint="")

@@ -35,7 +35,8 @@ def test_an_nms_returning_a_list_passes():
 
 
 def failing(exid, fn):
-    result = check(exid, fn, quiet=True)
+    """(first failing case, message with the fuller second-tier hint, which names the pitfall)."""
+    result = check(exid, fn, quiet=True, hint=2)
     assert not result.passed
     return result.failures[0].case, str(result)
 

@@ -3,6 +3,11 @@
 `check("ch02.step", my_step)` prints "passed" or the first failing case with a hint, and returns
 a `Result` that is truthy when every case passed. Chapter modules (`chapter02.py`, ...) register
 exercises with `@exercise(...)`; each supplies its cases, its reference solution and hints.
+
+Hints come in tiers: `hint` is a nudge, `more` holds fuller hints in order (the last may all but
+give the answer). The message shows one tier and says how to ask for the next:
+`check("ch07.adam", my_adam, hint=2)`. A stub that still raises NotImplementedError is shown no
+expected value, only the first tier.
 """
 
 import importlib
@@ -28,6 +33,12 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-8
     compare: callable = None
+    more: tuple = ()
+
+    @property
+    def hints(self):
+        """Every tier of hint, the nudge first."""
+        return (self.hint, *self.more)
 
 
 @dataclass
@@ -47,13 +58,16 @@ class Result:
         return self.message
 
 
-def exercise(id, *, cases, hint, rtol=1e-6, atol=1e-8, compare=None):
-    """Decorator registering its function as the reference solution of exercise `id`."""
+def exercise(id, *, cases, hint, more=(), rtol=1e-6, atol=1e-8, compare=None):
+    """Decorator registering its function as the reference solution of exercise `id`; `hint` is
+    the first tier of help, `more` a tuple of fuller ones."""
+    if not isinstance(more, tuple) or not all(isinstance(h, str) and h for h in (hint, *more)):
+        raise TypeError(f"exercise {id!r}: hint must be a non-empty string and more a tuple of them")
 
     def register(reference):
         if id in _REGISTRY:
             raise ValueError(f"exercise {id!r} is registered twice")
-        _REGISTRY[id] = Exercise(id, reference, cases, hint, rtol, atol, compare)
+        _REGISTRY[id] = Exercise(id, reference, cases, hint, rtol, atol, compare, more)
         return reference
 
     return register
@@ -230,10 +244,19 @@ def _run(ex, fn, i, args, kwargs):
     return None if same else Failure(i, args, kwargs, expected, got)
 
 
-def _message(ex, failure):
+def _hint(ex, tier, fn_name):
+    """The hint lines for `tier` (1 = the nudge), with how to ask for the next tier."""
+    hints = ex.hints
+    lines = [f"  hint: {hints[tier - 1]}"]
+    if tier < len(hints):
+        lines.append(f"  (more help: check({ex.id!r}, {fn_name}, hint={tier + 1}))")
+    return lines
+
+
+def _message(ex, failure, tier=1, fn_name="your_function"):
     if failure.error == "NotImplementedError":  # the stub as given: no answer to give away
-        return (f"{ex.id}: not yet - case {failure.case}\n  problem:  NotImplementedError\n"
-                f"  (write the function, then run the cell again)\n  hint: {ex.hint}")
+        return "\n".join([f"{ex.id}: not yet - case {failure.case}", "  problem:  NotImplementedError",
+                          "  (write the function, then run the cell again)", *_hint(ex, tier, fn_name)])
     inputs = ", ".join([*(_short(a) for a in failure.args),
                         *(f"{k}={_short(v)}" for k, v in failure.kwargs.items())])
     lines = [f"{ex.id}: not yet - case {failure.case}" + (f" with input(s) {inputs}" if inputs else "")]
@@ -245,26 +268,31 @@ def _message(ex, failure):
             lines.append(f"  differs:  {where}")
     else:
         lines += [f"  expected: {_short(failure.expected)}", f"  problem:  {failure.error}"]
-    return "\n".join([*lines, f"  hint: {ex.hint}"])
+    return "\n".join([*lines, *_hint(ex, tier, fn_name)])
 
 
-def check(id, fn, *, quiet=False):
+def check(id, fn, *, quiet=False, hint=1):
     """Run the reader's `fn` on exercise `id`'s hidden cases; print and return a `Result`.
 
     A case fails if `fn` raises, changes an input array in place, or returns something else
-    than the reference solution (within the exercise's tolerance); the first failure is reported.
+    than the reference solution (within the exercise's tolerance); the first failure is reported,
+    with hint tier `hint` (1 = the nudge; the message names the next tier if there is one).
     """
     ex = get(id)
     if not callable(fn):
         raise TypeError(f"check({id!r}, fn) needs a function, got {type(fn).__name__}")
     quiet = flag(quiet, "quiet")
+    if isinstance(hint, bool) or not isinstance(hint, (int, np.integer)) or not 1 <= hint <= len(ex.hints):
+        raise ValueError(f"check({id!r}, ...): hint must be a tier from 1 to {len(ex.hints)}, got {hint!r}")
     failures = []
     for i, (args, kwargs) in enumerate(ex.cases(), start=1):
         failure = _run(ex, fn, i, args, kwargs)
         if failure is not None:
             failures.append(failure)
             break
-    message = f"{id}: passed" if not failures else _message(ex, failures[0])
+    name = getattr(fn, "__name__", "")
+    name = name if name.isidentifier() else "your_function"
+    message = f"{id}: passed" if not failures else _message(ex, failures[0], int(hint), name)
     if not quiet:
         print(message)
     return Result(id, not failures, message, failures)

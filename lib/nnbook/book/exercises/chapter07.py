@@ -25,9 +25,11 @@ def _momentum_cases():
 @exercise(
     "ch07.momentum_step",
     cases=_momentum_cases,
-    hint="Keras's form: first m_new = momentum * m - lr * g; then w_new = w + m_new, or with "
-    "nesterov=True w_new = w + momentum * m_new - lr * g. Return the pair (w_new, m_new) and "
-    "do not change the input arrays in place.",
+    hint="Keras's momentum keeps a velocity m: the new velocity mixes the old one with the step "
+    "-lr * g, and the weights move by it.",
+    more=("Keras's form: first m_new = momentum * m - lr * g; then w_new = w + m_new, or with "
+          "nesterov=True w_new = w + momentum * m_new - lr * g. Return the pair (w_new, m_new) and "
+          "do not change the input arrays in place.",),
 )
 def momentum_step(w, g, m, lr=0.01, momentum=0.9, nesterov=False):
     """One step of SGD with (Nesterov) momentum, Keras's convention: returns (w_new, m_new)."""
@@ -56,9 +58,11 @@ def _adam_cases():
 @exercise(
     "ch07.adam_step",
     cases=_adam_cases,
-    hint="m_new = m + (1 - beta_1) (g - m); v_new = v + (1 - beta_2) (g^2 - v); "
-    "alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); w_new = w - alpha m_new / (sqrt(v_new) + eps). "
-    "Return (w_new, m_new, v_new); t counts steps from 1.",
+    hint="Adam keeps two running averages, of the gradients and of their squares, corrects both "
+    "for starting at zero, and steps by their ratio.",
+    more=("m_new = m + (1 - beta_1) (g - m); v_new = v + (1 - beta_2) (g^2 - v); "
+          "alpha = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); w_new = w - alpha m_new / (sqrt(v_new) + eps). "
+          "Return (w_new, m_new, v_new); t counts steps from 1.",),
 )
 def adam_step(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
     """One Adam step in Keras's form (epsilon added to sqrt(v) with the bias correction folded

@@ -20,8 +20,10 @@ def _dropout_cases():
 @exercise(
     "ch08.dropout_forward",
     cases=_dropout_cases,
-    hint="Inverted dropout: zero the units where keep is False and divide the kept ones by "
-    "1 - rate, so that the expected output is x itself: x * keep / (1 - rate).",
+    hint="Inverted dropout keeps the expected output equal to x: what must the kept units be "
+    "multiplied by?",
+    more=("Inverted dropout: zero the units where keep is False and divide the kept ones by "
+          "1 - rate, so that the expected output is x itself: x * keep / (1 - rate).",),
 )
 def dropout_forward(x, keep, rate):
     """Inverted dropout in training, with the mask given: x, keep (bool): (n, d) -> (n, d)."""
@@ -41,8 +43,9 @@ def _batchnorm_cases():
 @exercise(
     "ch08.batchnorm_forward",
     cases=_batchnorm_cases,
-    hint="Per column (feature), over the batch axis 0: mean, and the biased variance (divide by n, "
-    "np.var's default); x_hat = (x - mean) / sqrt(var + epsilon); return gamma * x_hat + beta.",
+    hint="Normalise each feature (column) over the batch, then scale by gamma and shift by beta.",
+    more=("Per column (feature), over the batch axis 0: mean, and the biased variance (divide by n, "
+          "np.var's default); x_hat = (x - mean) / sqrt(var + epsilon); return gamma * x_hat + beta.",),
 )
 def batchnorm_forward(x, gamma, beta, epsilon=1e-3):
     """Batch normalisation in training mode, with the batch's own statistics.
@@ -63,8 +66,10 @@ def _l2_cases():
 @exercise(
     "ch08.l2_gradient",
     cases=_l2_cases,
-    hint="Keras's L2 penalty is l2 * sum(W**2), with no 1/2 in front: its derivative is 2 * l2 * W. "
-    "Add it to the gradient of the data loss, dW.",
+    hint="Differentiate Keras's penalty l2 * sum(W**2) with respect to W, and add it to the data "
+    "loss's gradient.",
+    more=("Keras's L2 penalty is l2 * sum(W**2), with no 1/2 in front: its derivative is 2 * l2 * W. "
+          "Add it to the gradient of the data loss, dW.",),
 )
 def l2_gradient(W, dW, l2):
     """The gradient of L + l2 * sum(W^2) given dW = dL/dW: same shape as W."""

@@ -20,9 +20,11 @@ def _ei_cases():
 @exercise(
     "ch09.expected_improvement",
     cases=_ei_cases,
-    hint="With gain = best - mean and z = gain / std: EI = gain * Phi(z) + std * phi(z) "
-    "(Phi, phi: the standard normal CDF and density; scipy.special.ndtr is Phi). "
-    "Where std == 0 return max(gain, 0) instead, without dividing by zero.",
+    hint="EI is the mean of max(best - f, 0) when f is normal with the given mean and std; it "
+    "splits into a term with the normal CDF and one with its density.",
+    more=("With gain = best - mean and z = gain / std: EI = gain * Phi(z) + std * phi(z) "
+          "(Phi, phi: the standard normal CDF and density; scipy.special.ndtr is Phi). "
+          "Where std == 0 return max(gain, 0) instead, without dividing by zero.",),
 )
 def expected_improvement(mean, std, best):
     """E[max(best - f, 0)] for f ~ N(mean, std^2), entry by entry: (m,), (m,), float -> (m,)."""
@@ -47,8 +49,10 @@ def _gp_cases():
 @exercise(
     "ch09.gp_mean",
     cases=_gp_cases,
-    hint="K = k(X, X) + noise * I and k_* = k(X_new, X), with k(a, b) = exp(-|a - b|^2 / "
-    "(2 length_scale^2)); the mean is k_* @ solve(K, y). Remember the noise on K's diagonal only.",
+    hint="The posterior mean weighs the training targets; the weights come from one linear solve "
+    "with the kernel matrix of the training points.",
+    more=("K = k(X, X) + noise * I and k_* = k(X_new, X), with k(a, b) = exp(-|a - b|^2 / "
+          "(2 length_scale^2)); the mean is k_* @ solve(K, y). Remember the noise on K's diagonal only.",),
 )
 def gp_mean(X, y, X_new, length_scale, noise):
     """Posterior mean of a zero-mean GP with an RBF kernel of variance 1:
@@ -69,8 +73,9 @@ def _log_cases():
 @exercise(
     "ch09.log_uniform",
     cases=_log_cases,
-    hint="Draw uniformly in the exponent, not in the value: log(x) = log(low) + u (log(high) - "
-    "log(low)), so x = low * (high / low) ** u. u = 0.5 must give the geometric mean sqrt(low high).",
+    hint="A log-uniform draw is uniform in log(x), not in x.",
+    more=("Draw uniformly in the exponent, not in the value: log(x) = log(low) + u (log(high) - "
+          "log(low)), so x = low * (high / low) ** u. u = 0.5 must give the geometric mean sqrt(low high).",),
 )
 def log_uniform(u, low, high):
     """One random-search draw on a log scale: u ~ U[0, 1] (n,) -> x in [low, high] (n,)."""

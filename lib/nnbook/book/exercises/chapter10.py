@@ -19,9 +19,11 @@ def _output_size_cases():
 @exercise(
     "ch10.output_size",
     cases=_output_size_cases,
-    hint="Pad first: the input is n + 2p long. The kernel fits at positions 0, s, 2s, ... as long as "
-    "it ends inside, so count the whole strides that fit, floor((n + 2p - k) / s), and add 1 for "
-    "the first position. Use // so that the answer is an integer.",
+    hint="Count the positions at which the kernel fits entirely inside the padded input, stepping "
+    "by the stride.",
+    more=("Pad first: the input is n + 2p long. The kernel fits at positions 0, s, 2s, ... as long as "
+          "it ends inside, so count the whole strides that fit, floor((n + 2p - k) / s), and add 1 for "
+          "the first position. Use // so that the answer is an integer.",),
 )
 def output_size(n, k, stride=1, padding=0):
     """Outputs along one axis of length n for a kernel of size k, with `padding` zeros on each
@@ -44,9 +46,10 @@ def _conv2d_single_cases():
 @exercise(
     "ch10.conv2d_single",
     cases=_conv2d_single_cases,
-    hint="No padding, stride 1: the result has (h - kh + 1) rows and (w - kw + 1) columns, and "
-    "out[i, j] = sum(image[i:i + kh, j:j + kw] * kernel). Do not flip the kernel: deep learning's "
-    "convolution is a cross-correlation.",
+    hint="Each output number is one dot product: the kernel with the patch of the image under it.",
+    more=("No padding, stride 1: the result has (h - kh + 1) rows and (w - kw + 1) columns, and "
+          "out[i, j] = sum(image[i:i + kh, j:j + kw] * kernel). Do not flip the kernel: deep learning's "
+          "convolution is a cross-correlation.",),
 )
 def conv2d_single(image, kernel):
     """Valid cross-correlation of one channel: image: (h, w), kernel: (kh, kw) ->
@@ -72,10 +75,12 @@ def _receptive_field_cases():
 @exercise(
     "ch10.receptive_field",
     cases=_receptive_field_cases,
-    hint="Walk up the stack keeping r (the receptive field, starting at 1) and j (how many input "
-    "pixels apart two neighbouring units of the current layer are, starting at 1). A layer with "
-    "kernel k and stride s adds (k - 1) * j to r, and then multiplies j by s: a layer's own stride "
-    "only spreads out the layers above it.",
+    hint="Walk up the stack tracking two numbers: the receptive field so far, and how many input "
+    "pixels apart two neighbouring units are.",
+    more=("Walk up the stack keeping r (the receptive field, starting at 1) and j (how many input "
+          "pixels apart two neighbouring units of the current layer are, starting at 1). A layer with "
+          "kernel k and stride s adds (k - 1) * j to r, and then multiplies j by s: a layer's own stride "
+          "only spreads out the layers above it.",),
 )
 def receptive_field(layers):
     """The receptive field (in input pixels, along one axis) of one unit at the top of a stack of
@@ -104,10 +109,11 @@ def _iou_cases():
 @exercise(
     "ch10.iou",
     cases=_iou_cases,
-    hint="The overlap of two boxes is a box too: its left edge is the larger of the two x0, its "
-    "right edge the smaller of the two x1 (and so for y). Its width is max(0, right - left): boxes "
-    "that do not meet overlap by 0, not by a negative amount. The union is area(a) + area(b) - "
-    "overlap; if the union is 0, return 0.",
+    hint="The overlap of two axis-aligned boxes is itself a box, possibly empty.",
+    more=("The overlap of two boxes is a box too: its left edge is the larger of the two x0, its "
+          "right edge the smaller of the two x1 (and so for y). Its width is max(0, right - left): boxes "
+          "that do not meet overlap by 0, not by a negative amount. The union is area(a) + area(b) - "
+          "overlap; if the union is 0, return 0.",),
 )
 def iou(a, b):
     """Intersection over union of two boxes (x0, y0, x1, y1) (far edges excluded) -> a float."""
@@ -138,10 +144,12 @@ def _nms_cases():
 @exercise(
     "ch10.nms",
     cases=_nms_cases,
-    hint="Sort the indices by score, best first. While any are left: keep the first, compute its "
-    "IoU with every other remaining box, and drop those whose IoU is above the threshold (keep "
-    "those at or below it). A box dropped never suppresses another. Return the kept indices in "
-    "the order you kept them, as a list or an array of ints.",
+    hint="Greedy: the best remaining box survives and removes the boxes that overlap it too much; "
+    "repeat with what is left.",
+    more=("Sort the indices by score, best first. While any are left: keep the first, compute its "
+          "IoU with every other remaining box, and drop those whose IoU is above the threshold (keep "
+          "those at or below it). A box dropped never suppresses another. Return the kept indices in "
+          "the order you kept them, as a list or an array of ints.",),
 )
 def nms(boxes, scores, iou_threshold=0.5):
     """Greedy non-maximum suppression. boxes (k, 4) as (x0, y0, x1, y1), scores (k,) -> the indices

@@ -26,9 +26,11 @@ def _lstm_cases():
 @exercise(
     "ch11.lstm_step",
     cases=_lstm_cases,
-    hint="a = x W + h U + b has four blocks of u columns in Keras's order i, f, g, o; i, f, o go "
-    "through the sigmoid and g through tanh. Then c_new = f * c + i * g and h_new = o * tanh(c_new). "
-    "Return (h_new, c_new).",
+    hint="One product gives the four gate blocks, in Keras's order i, f, g, o; the cell forgets "
+    "part of itself and writes part of g.",
+    more=("a = x W + h U + b has four blocks of u columns in Keras's order i, f, g, o; i, f, o go "
+          "through the sigmoid and g through tanh. Then c_new = f * c + i * g and h_new = o * tanh(c_new). "
+          "Return (h_new, c_new).",),
 )
 def lstm_step(x, h, c, W, U, b):
     """One LSTM step. x: (n, d), h, c: (n, u), W: (d, 4u), U: (u, 4u), b: (4u,) ->
@@ -56,9 +58,11 @@ def _gru_cases():
 @exercise(
     "ch11.gru_step",
     cases=_gru_cases,
-    hint="Blocks z, r, h of u columns. Input side a = x W + b[0], recurrent side q = h U + b[1]. "
-    "z = sigmoid(a_z + q_z), r = sigmoid(a_r + q_r), g = tanh(a_h + r * q_h) (the reset gate "
-    "scales the whole recurrent part, bias included), and h_new = z * h + (1 - z) * g.",
+    hint="Keras's GRU (reset_after=True) keeps the input and recurrent products apart, so the "
+    "reset gate scales the recurrent side only.",
+    more=("Blocks z, r, h of u columns. Input side a = x W + b[0], recurrent side q = h U + b[1]. "
+          "z = sigmoid(a_z + q_z), r = sigmoid(a_r + q_r), g = tanh(a_h + r * q_h) (the reset gate "
+          "scales the whole recurrent part, bias included), and h_new = z * h + (1 - z) * g.",),
 )
 def gru_step(x, h, W, U, b):
     """One GRU step as Keras computes it (reset_after=True). x: (n, d), h: (n, u), W: (d, 3u),
@@ -86,9 +90,11 @@ def _bptt_cases():
 @exercise(
     "ch11.bptt_two_step",
     cases=_bptt_cases,
-    hint="Forward: h1 = x1 W, h2 = x2 W + h1 U, L = |h2 - y|^2 / 2. Backward: d2 = h2 - y; "
-    "dU = outer(h1, d2); the error reaching h1 is d1 = U d2 (that is d2 @ U.T); W is used at both "
-    "steps, so dW = outer(x2, d2) + outer(x1, d1). Return (dW, dU).",
+    hint="Write the two forward steps, then go backwards; W is used at both steps, so its gradient "
+    "has two terms.",
+    more=("Forward: h1 = x1 W, h2 = x2 W + h1 U, L = |h2 - y|^2 / 2. Backward: d2 = h2 - y; "
+          "dU = outer(h1, d2); the error reaching h1 is d1 = U d2 (that is d2 @ U.T); W is used at both "
+          "steps, so dW = outer(x2, d2) + outer(x1, d1). Return (dW, dU).",),
 )
 def bptt_two_step(x1, x2, W, U, y):
     """dL/dW and dL/dU for the linear RNN h1 = x1 W, h2 = x2 W + h1 U (h0 = 0) and the loss
@@ -112,9 +118,10 @@ def _clip_cases():
 @exercise(
     "ch11.clip_by_norm",
     cases=_clip_cases,
-    hint="Take the norm of the whole array, sqrt(sum(g**2)) (the Frobenius norm of a matrix). If it "
-    "exceeds c, scale g by c / norm, which keeps its direction; otherwise return g unchanged: "
-    "g * c / max(norm, c).",
+    hint="Scale g down only when its norm exceeds c; scaling keeps its direction.",
+    more=("Take the norm of the whole array, sqrt(sum(g**2)) (the Frobenius norm of a matrix). If it "
+          "exceeds c, scale g by c / norm, which keeps its direction; otherwise return g unchanged: "
+          "g * c / max(norm, c).",),
 )
 def clip_by_norm(g, c):
     """Keras's clipnorm on one gradient array: g scaled to norm c if its norm is larger.
