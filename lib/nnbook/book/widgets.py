@@ -110,8 +110,8 @@ def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
 
     Returns one 1-D array per slider. Each keeps its `required()` values (ends, initial, `keep`);
     while the product of the lengths exceeds the cap, the longest grid that can still shrink loses
-    one value. Each grid then fills its length with the positions farthest from those it holds,
-    so the frames spread evenly between the required ones.
+    one value. Each grid is then evenly spaced over the slider, each required value taking the
+    place of the nearest position that is not required.
     """
     max_frames = positive_int(max_frames, "max_frames", minimum=2)
     required = [s.required() for s in sliders]
@@ -125,12 +125,13 @@ def frame_grid(sliders, max_frames=DEFAULT_MAX_FRAMES):
         i = max((k for k in range(len(counts)) if counts[k] > len(required[k])), key=counts.__getitem__)
         counts[i] -= 1
     grids = []
-    for s, n, picks in zip(sliders, counts, required):
-        full, picks = s.values(), list(picks)
-        positions = np.arange(len(full))
-        while len(picks) < n:  # the position farthest from every pick so far
-            gap = np.min(np.abs(positions[:, None] - np.array(picks)[None, :]), axis=1)
-            picks.append(int(np.argmax(gap)))
+    for s, n, need in zip(sliders, counts, required):
+        full = s.values()
+        picks = set(np.round(np.linspace(0, len(full) - 1, n)).astype(int).tolist())  # ends included
+        for r in need:  # a required position replaces the nearest pick that is not required
+            if r not in picks:
+                picks.remove(min(picks - set(need), key=lambda k: (abs(k - r), k)))
+                picks.add(r)
         grids.append(full[sorted(picks)])
     return grids
 
