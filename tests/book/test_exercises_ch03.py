@@ -17,7 +17,7 @@ def _quiet_check(exid, fn):
 
 
 def test_registered():
-    assert {"ch03.silu_grad", "ch03.softmax"} <= set(ids())
+    assert {"ch03.silu_grad", "ch03.softmax", "ch03.local_affine"} <= set(ids())
 
 
 # --- ch03.silu_grad ------------------------------------------------------------------------------
@@ -131,3 +131,77 @@ def test_softmax_naive_fails_on_the_huge_logits_case(fails_at):
     fails_at(result, 4)  # [1e4, 0, -1e4]: the first case a naive softmax gets wrong
     assert "got:      [nan  0.  0.]" in result.message
     assert "differs:  [0] (1 of 3 entries differ): expected 1., got nan" in result.message
+
+
+# --- ch03.local_affine ---------------------------------------------------------------------------
+
+
+def _relu_stack(x, weights, biases):
+    a = np.asarray(x, dtype=float)
+    for k, (W, b) in enumerate(zip(weights, biases)):
+        a = a @ W + b
+        if k < len(weights) - 1:
+            a = np.maximum(a, 0.0)
+    return a
+
+
+def test_local_affine_reference_passes():
+    assert check("ch03.local_affine", get("ch03.local_affine").reference, quiet=True).passed
+
+
+def test_local_affine_reference_reproduces_the_network_near_x():
+    ref = get("ch03.local_affine").reference
+    rng = np.random.default_rng(0)
+    sizes = [2, 16, 16, 16, 1]
+    Ws = [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(scale=0.5, size=b) for b in sizes[1:]]
+    for x in rng.normal(size=(20, 2)):
+        W, b = ref(x, Ws, bs)
+        assert W.shape == (2, 1) and b.shape == (1,)
+        for nearby in x + 1e-7 * rng.normal(size=(5, 2)):  # the same units are on nearby
+            np.testing.assert_allclose(nearby @ W + b, _relu_stack(nearby, Ws, bs), rtol=1e-9,
+                                       atol=1e-12)
+
+
+def _fold_ignoring_relu(x, weights, biases):
+    W, b = np.eye(len(x)), np.zeros(len(x))
+    for W_l, b_l in zip(weights, biases):
+        W, b = W @ W_l, b @ W_l + b_l
+    return W, b
+
+
+def _mask_weights_only(x, weights, biases):
+    a = np.asarray(x, dtype=float)
+    W, b = np.eye(len(a)), np.zeros(len(a))
+    for k, (W_l, b_l) in enumerate(zip(weights, biases)):
+        W, b, z = W @ W_l, b @ W_l + b_l, a @ W_l + b_l
+        if k < len(weights) - 1:
+            W, a = W * (z > 0), np.maximum(z, 0.0)
+    return W, b
+
+
+def _relu_after_the_last_layer_too(x, weights, biases):
+    a = np.asarray(x, dtype=float)
+    W, b = np.eye(len(a)), np.zeros(len(a))
+    for W_l, b_l in zip(weights, biases):
+        W, b, z = W @ W_l, b @ W_l + b_l, a @ W_l + b_l
+        W, b, a = W * (z > 0), b * (z > 0), np.maximum(z, 0.0)
+    return W, b
+
+
+def _transposed(x, weights, biases):
+    W, b = get("ch03.local_affine").reference(x, weights, biases)
+    return W.T, b
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [
+        (_fold_ignoring_relu, 1),  # the linear collapse: ReLU ignored
+        (_mask_weights_only, 1),  # an off unit's bias still leaks through
+        (_relu_after_the_last_layer_too, 1),  # the output layer has no ReLU
+        (_transposed, 2),  # (d_out, d) instead of (d, d_out): case 1 is 1 x 1
+    ],
+)
+def test_local_affine_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(check("ch03.local_affine", wrong, quiet=True), case)

@@ -1,4 +1,5 @@
-"""Chapter 3 exercises: the derivative of SiLU, and a stable softmax with a temperature."""
+"""Chapter 3 exercises: the derivative of SiLU, a stable softmax with a temperature, and the affine
+map a ReLU network computes around one input."""
 
 import numpy as np
 
@@ -57,3 +58,52 @@ def softmax(z, T=1.0):
     u = np.asarray(z, dtype=float) / T
     e = np.exp(u - u.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
+
+
+def _local_affine_cases():
+    rng = np.random.default_rng(305)
+    # by hand: hidden unit 2 is off at x = 1 (z = -0.5), and the output is negative (-3), so a
+    # ReLU must not be applied after the last layer
+    yield (np.array([1.0]), [np.array([[1.0, -1.0]]), np.array([[2.0], [3.0]])],
+           [np.array([0.0, 0.5]), np.array([-5.0])]), {}
+    # one layer and no hidden ReLU at all: the map is the layer itself
+    yield (np.array([0.5, -2.0]), [np.array([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0]])],
+           [np.array([0.1, -0.2, 0.3])]), {}
+    # a stack like the chapter's: 2 -> 16 -> 16 -> 16 -> 1
+    sizes = [2, 16, 16, 16, 1]
+    Ws = [rng.normal(size=(a, b)) / np.sqrt(a) for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(scale=0.5, size=b) for b in sizes[1:]]
+    yield (np.array([0.3, -1.2]), Ws, bs), {}
+    # three inputs, three outputs, two hidden layers
+    sizes = [3, 8, 5, 3]
+    Ws = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    bs = [rng.normal(size=b) for b in sizes[1:]]
+    yield (rng.normal(size=3), Ws, bs), {}
+    # every unit of the first hidden layer is off: the output no longer depends on x at all
+    yield (np.array([1.0, 1.0]), [-np.ones((2, 4)), rng.normal(size=(4, 2))],
+           [np.zeros(4), np.array([0.7, -0.4])]), {}
+
+
+@exercise(
+    "ch03.local_affine",
+    cases=_local_affine_cases,
+    hint="Fold the layers into one (W, b) as for a linear stack, but after each hidden layer keep "
+    "only the units that are on at this x.",
+    more=("Run x forward to know which units are on (z > 0). A unit that is off contributes "
+          "nothing: zero its column of the running W and its entry of the running b. The last "
+          "layer has no ReLU.",
+          "Start from W = identity (d, d), b = zeros(d), a = x. For each layer: W, b = W @ W_l, "
+          "b @ W_l + b_l and z = a @ W_l + b_l; for hidden layers on = z > 0, then W, b = W * on, "
+          "b * on and a = max(z, 0). Return (W, b)."),
+)
+def local_affine(x, weights, biases):
+    """The affine map (W, b), W: (d, d_out), b: (d_out,), that a stack with ReLU after every layer
+    but the last computes around the input x: (d,); x @ W + b is the network's output at x."""
+    a = np.asarray(x, dtype=float)
+    W, b = np.eye(len(a)), np.zeros(len(a))
+    for k, (W_l, b_l) in enumerate(zip(weights, biases)):
+        W, b, z = W @ W_l, b @ W_l + b_l, a @ W_l + b_l
+        if k < len(weights) - 1:  # a hidden layer: only its units that are on pass anything
+            on = z > 0
+            W, b, a = W * on, b * on, np.maximum(z, 0.0)
+    return W, b
