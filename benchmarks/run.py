@@ -126,6 +126,7 @@ def pairs():
     out.extend(normalization_pairs(rng))
     out.extend(convolution_pairs(rng))
     out.extend(recurrent_pairs(rng))
+    out.extend(attention_pairs(rng))
     return out
 
 
@@ -278,6 +279,38 @@ def recurrent_pairs(rng):
     layer = LSTM(64).build((50, 32), rng, dtype="float32")
     numpy_fb, keras_fb = forward_backward_pair(layer, (64, 50, 32), rng)
     name = "LSTM(64) forward+backward, batch 64, T 50, d 32, float32 (one BLAS thread; Keras"
+    return [(f"{name} eager tape)", one_blas_thread(numpy_fb), keras_fb),
+            (f"{name} tape in a tf.function)", one_blas_thread(numpy_fb), tf.function(keras_fb))]
+
+
+# --- Attention (chapter 13) -------------------------------------------------------------------------
+
+
+def attention_pairs(rng):
+    """MultiHeadAttention(4 heads, key_dim 16) self-attention forward+backward on (batch 64, T 32,
+    d_model 64), float32, against Keras with an eager tape and with the same tape in a tf.function."""
+    import tensorflow as tf
+
+    from nnbook.engine import MultiHeadAttention
+
+    layer = MultiHeadAttention(4, 16).build((32, 64), rng, dtype="float32")
+    twin = layer.to_keras()
+    x = rng.normal(size=(64, 32, 64)).astype(np.float32)
+    dy = rng.normal(size=(64, 32, 64)).astype(np.float32)
+    xt, dyt = tf.constant(x), tf.constant(dy)
+
+    def numpy_fb():
+        layer.forward(x, training=True)
+        return layer.backward(dy)
+
+    def keras_fb():
+        with tf.GradientTape() as tape:
+            tape.watch(xt)
+            y = twin(xt, xt, training=True)
+        return tape.gradient(y, [xt, *twin.trainable_variables], output_gradients=dyt)
+
+    name = ("MultiHeadAttention(4 heads, key_dim 16) self-attention forward+backward, batch 64, T 32, "
+            "d_model 64, float32 (one BLAS thread; Keras")
     return [(f"{name} eager tape)", one_blas_thread(numpy_fb), keras_fb),
             (f"{name} tape in a tf.function)", one_blas_thread(numpy_fb), tf.function(keras_fb))]
 

@@ -39,8 +39,11 @@ from .layers import (
     LayerNormalization,
     MaxPooling1D,
     MaxPooling2D,
+    MultiHeadAttention,
+    PositionEmbedding,
     Residual,
     SimpleRNN,
+    TransformerBlock,
 )
 from .model import Sequential, minibatches
 
@@ -49,4 +52,5 @@ __all__ = ["activations", "callbacks", "gradcheck", "initializers", "losses", "m
            "LayerNormalization", "Sequential", "minibatches", "EarlyStopping", "ProgressBar", "Dropout",
            "augmentation", "regularizers",
            "Conv2D", "Conv1D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPooling1D",
-           "AveragePooling1D", "GlobalAveragePooling1D", "Embedding", "SimpleRNN", "LSTM", "GRU"]
+           "AveragePooling1D", "GlobalAveragePooling1D", "Embedding", "SimpleRNN", "LSTM", "GRU",
+           "MultiHeadAttention", "PositionEmbedding", "TransformerBlock"]

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _checks
 from .gradcheck import relative_error
+from .layers import attention as _attn
 from .layers import convolution as _conv
 from .layers import pooling as _pool
 from .layers import recurrent as _rnn
@@ -34,6 +35,7 @@ KERAS_TWINS.update({cls.keras_class: cls for cls in (  # convolution and pooling
     _pool.MaxPooling1D, _pool.AveragePooling1D, _pool.GlobalAveragePooling1D)})
 KERAS_TWINS.update({cls.keras_class: cls for cls in (  # sequences (chapter 11)
     Embedding, _rnn.SimpleRNN, _rnn.LSTM, _rnn.GRU)})
+KERAS_TWINS["MultiHeadAttention"] = _attn.MultiHeadAttention  # attention (chapter 13)
 
 
 def from_keras(keras_layer):
