@@ -7,7 +7,7 @@ from nnbook.book.exercises import check, get, ids
 
 
 def test_registered():
-    assert {"ch01.dense_relu", "ch01.count_params"} <= set(ids())
+    assert {"ch01.dense_relu", "ch01.count_params", "ch01.closest_point"} <= set(ids())
 
 
 def test_dense_relu_reference_passes():
@@ -60,3 +60,44 @@ def test_count_params_reference():
 )
 def test_count_params_wrong_answers_fail(wrong, case, fails_at):
     fails_at(check("ch01.count_params", wrong, quiet=True), case)
+
+
+# --- ch01.closest_point --------------------------------------------------------------------------
+
+
+def test_closest_point_reference_lies_on_the_boundary_nearest_the_origin():
+    ref = get("ch01.closest_point").reference
+    assert check("ch01.closest_point", ref, quiet=True).passed
+    np.testing.assert_allclose(ref(np.array([1.0, 2.0]), -2.0), [0.4, 0.8])
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        w, b = rng.normal(size=3), float(rng.normal())
+        x = ref(w, b)
+        assert abs(w @ x + b) < 1e-12
+        np.testing.assert_allclose(np.linalg.norm(x), abs(b) / np.linalg.norm(w))
+        # any other point of the plane is farther away
+        other = x + np.cross(w, rng.normal(size=3))
+        assert abs(w @ other + b) < 1e-9 and np.linalg.norm(other) > np.linalg.norm(x)
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [
+        (lambda w, b: b * w / (w @ w), 1),  # sign slip: the mirror image of the point
+        (lambda w, b: -b * w / np.linalg.norm(w), 1),  # divided by |w| once: off the line
+        (lambda w, b: abs(b) / np.linalg.norm(w), 1),  # the distance, not the point
+        (lambda w, b: np.array([-b / w[0], 0.0]), 1),  # where the line crosses the x1 axis
+        (lambda w, b: -b * np.abs(w) / (w @ w), 2),  # lost the signs of w
+        (lambda w, b: -b * w[:2] / (w @ w), 5),  # assumed two inputs
+    ],
+)
+def test_closest_point_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(check("ch01.closest_point", wrong, quiet=True), case)
+
+
+def test_closest_point_stub_fails_with_the_nudge_only(fails_at):
+    def stub(w, b):
+        raise NotImplementedError
+
+    result = fails_at(check("ch01.closest_point", stub, quiet=True), 1)
+    assert "expected" not in result.message and "hint=2" in result.message

@@ -7,7 +7,7 @@ from nnbook.book.exercises import check, get, ids
 
 
 def test_registered():
-    assert {"ch02.update", "ch02.predict"} <= set(ids())
+    assert {"ch02.update", "ch02.predict", "ch02.epoch"} <= set(ids())
 
 
 def test_update_reference_passes():
@@ -93,3 +93,71 @@ def test_predict_accepts_the_lib_perceptron_and_booleans():
 def test_predict_wrong_answers_fail(wrong, case, fails_at):
     result = check("ch02.predict", wrong, quiet=True)
     fails_at(result, case)
+
+
+# --- ch02.epoch ----------------------------------------------------------------------------------
+
+
+def test_epoch_reference_passes_and_matches_the_library():
+    from nnbook.lab.perceptron import Perceptron
+
+    ref = get("ch02.epoch").reference
+    assert check("ch02.epoch", ref, quiet=True).passed
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 3)), rng.integers(0, 2, size=30)
+    one = Perceptron(3).fit(x, y, epochs=1, shuffle=False)
+    w, b, mistakes = ref(np.zeros(3), 0.0, x, y, 1.0)
+    np.testing.assert_allclose(w, one.w)
+    np.testing.assert_allclose(b, one.b)
+    assert mistakes == one.history[0]
+
+
+def _batch_epoch(w, b, x, y, eta):
+    # every prediction made with the starting weights, then all the updates at once
+    error = y - (x @ w + b >= 0)
+    return w + eta * error @ x, b + eta * error.sum(), int(np.count_nonzero(error))
+
+
+def _strict_step(w, b, x, y, eta):
+    mistakes = 0
+    for x_i, y_i in zip(x, y):
+        error = y_i - (1 if x_i @ w + b > 0 else 0)  # step(0) = 0: the wrong convention
+        if error:
+            mistakes, w, b = mistakes + 1, w + eta * error * x_i, b + eta * error
+    return w, b, mistakes
+
+
+def _no_bias_update(w, b, x, y, eta):
+    mistakes = 0
+    for x_i, y_i in zip(x, y):
+        error = y_i - (1 if x_i @ w + b >= 0 else 0)
+        if error:
+            mistakes, w = mistakes + 1, w + eta * error * x_i
+    return w, b, mistakes
+
+
+def _in_place(w, b, x, y, eta):
+    mistakes = 0
+    for x_i, y_i in zip(x, y):
+        error = y_i - (1 if x_i @ w + b >= 0 else 0)
+        if error:
+            mistakes += 1
+            w += eta * error * x_i  # changes the caller's array
+            b = b + eta * error
+    return w, b, mistakes
+
+
+def _counts_steps_after(w, b, x, y, eta):
+    w, b, _ = get("ch02.epoch").reference(w, b, x, y, eta)
+    return w, b, int(np.sum((x @ w + b >= 0) != y))  # mistakes of the new weights, not during
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [(_batch_epoch, 1), (_strict_step, 1), (_no_bias_update, 1), (_in_place, 1),
+     (_counts_steps_after, 1)],
+)
+def test_epoch_wrong_answers_fail(wrong, case, fails_at):
+    result = fails_at(check("ch02.epoch", wrong, quiet=True), case)
+    if wrong is _in_place:
+        assert "changed its input 'w' in place" in result.message

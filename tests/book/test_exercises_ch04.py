@@ -9,7 +9,7 @@ from nnbook.engine import activations, layers
 
 
 def test_registered():
-    assert {"ch04.dense_backward", "ch04.softmax_backward"} <= set(ids())
+    assert {"ch04.dense_backward", "ch04.softmax_backward", "ch04.graph_grads"} <= set(ids())
 
 
 # --- ch04.dense_backward -------------------------------------------------------------------------
@@ -127,3 +127,44 @@ def test_softmax_backward_with_the_full_jacobian_passes():
 def test_softmax_backward_wrong_answers_fail(wrong, case, fails_at):
     result = check("ch04.softmax_backward", wrong, quiet=True)
     fails_at(result, case)
+
+
+# --- ch04.graph_grads ----------------------------------------------------------------------------
+
+
+def test_graph_grads_reference_passes_and_matches_centred_differences():
+    ref = get("ch04.graph_grads").reference
+    assert check("ch04.graph_grads", ref, quiet=True).passed
+    assert tuple(map(float, ref(0.0, 2.0))) == (2.0, 3.0, 1.0)
+    rng = np.random.default_rng(0)
+    x, y, h = rng.normal(size=7), rng.normal(size=7), 1e-6
+    f = lambda x, y: (x + y) * np.exp(x)  # noqa: E731
+    _, dx, dy = ref(x, y)
+    np.testing.assert_allclose(dx, (f(x + h, y) - f(x - h, y)) / (2 * h), rtol=1e-7)
+    np.testing.assert_allclose(dy, (f(x, y + h) - f(x, y - h)) / (2 * h), rtol=1e-7)
+
+
+def test_graph_grads_via_the_books_autodiff_gets_the_numbers_but_not_the_arrays(fails_at):
+    from nnbook.lab import autodiff
+
+    def via_autodiff(x, y):
+        value, grads = autodiff.value_and_grad(lambda x, y: (x + y) * autodiff.exp(x), x=x, y=y)
+        return value, grads["x"], grads["y"]
+
+    # the book's autodiff works on scalars: right at the two points, not elementwise on arrays
+    fails_at(check("ch04.graph_grads", via_autodiff, quiet=True), 3)
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [
+        (lambda x, y: ((x + y) * np.exp(x), np.exp(x), np.exp(x)), 1),  # the path via e forgotten
+        (lambda x, y: ((x + y) * np.exp(x), (x + y) * np.exp(x), np.exp(x)), 1),  # the path via s
+        (lambda x, y: ((x + y) * np.exp(x), np.exp(x), (x + y + 1) * np.exp(x)), 1),  # swapped
+        (lambda x, y: (np.exp(x), (x + y + 1) * np.exp(x), np.exp(x)), 1),  # f is e, not s e
+        (lambda x, y: ((x + y) * np.exp(x), (x + y + 1) * np.exp(x), x + y), 1),  # df/dy = s
+        (lambda x, y: tuple(float(v) for v in get("ch04.graph_grads").reference(x, y)), 3),  # numbers only
+    ],
+)
+def test_graph_grads_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(check("ch04.graph_grads", wrong, quiet=True), case)

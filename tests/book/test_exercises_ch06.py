@@ -9,7 +9,7 @@ from nnbook.book.exercises import check, get, ids
 
 
 def test_registered():
-    assert {"ch06.glorot_limit", "ch06.layer_stds"} <= set(ids())
+    assert {"ch06.glorot_limit", "ch06.layer_stds", "ch06.sawtooth"} <= set(ids())
 
 
 def test_glorot_limit_reference():
@@ -100,3 +100,51 @@ def test_layer_stds_per_unit_average_fails(fails_at):
 
     result = fails_at(check("ch06.layer_stds", per_unit, quiet=True), 1)
     assert "differs:  [0] (1 of 2 entries differ): expected 0.6932, got 0.4375" in result.message
+
+
+# --- ch06.sawtooth -------------------------------------------------------------------------------
+
+
+def test_sawtooth_reference_passes_and_has_2_to_the_L_pieces():
+    ref = get("ch06.sawtooth").reference
+    assert check("ch06.sawtooth", ref, quiet=True).passed
+    x = np.linspace(0.0, 1.0, 2**10 + 1)  # every multiple of 1/1024 contains every kink
+    for L in range(1, 7):
+        y = ref(x, L)
+        assert 1 + int(np.sum(np.abs(np.diff(y, 2)) > 1e-9)) == 2**L
+        np.testing.assert_allclose(y[:: 2 ** (10 - L)], np.arange(2**L + 1) % 2)  # 0, 1, 0, ...
+
+
+def test_sawtooth_with_the_absolute_value_passes():
+    def with_abs(x, L):
+        for _ in range(L):
+            x = 1.0 - np.abs(2.0 * x - 1.0)  # the same tent on [0, 1]
+        return x
+
+    assert check("ch06.sawtooth", with_abs, quiet=True).passed
+
+
+def _folds(L, slope_after=-4.0):
+    def wrong(x, _L):
+        a = np.asarray(x, dtype=float)
+        for _ in range(L(_L)):
+            a = 2.0 * np.maximum(a, 0.0) + slope_after * np.maximum(a - 0.5, 0.0)
+        return a
+
+    return wrong
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [
+        (_folds(lambda L: L - 1), 1),  # one fold too few
+        (_folds(lambda L: L + 1), 1),  # one fold too many
+        (_folds(lambda L: L, slope_after=-2.0), 1),  # -2 relu(x - 1/2): flat at 1 after the peak
+        (_folds(lambda L: 1), 2),  # one tent, whatever L
+        (lambda x, L: 2.0 * x - 4.0 * (x - 0.5), 1),  # no ReLU: a straight line
+        (lambda x, L: np.ravel(_folds(lambda L: L)(x, L)), 5),  # flattened the (3, 4) batch
+        (lambda x, L: (2.0**L * np.asarray(x)) % 1.0, 1),  # teeth that only go up
+    ],
+)
+def test_sawtooth_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(check("ch06.sawtooth", wrong, quiet=True), case)

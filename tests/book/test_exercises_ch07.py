@@ -30,7 +30,7 @@ def _keras_path(optimizer, grads, w0):
 
 
 def test_registered():
-    assert {"ch07.momentum_step", "ch07.adam_step"} <= set(ids())
+    assert {"ch07.momentum_step", "ch07.adam_step", "ch07.contraction"} <= set(ids())
 
 
 # --- ch07.momentum_step --------------------------------------------------------------------------
@@ -178,3 +178,77 @@ def test_adam_stub_fails_with_hint(fails_at):
     result = check("ch07.adam_step", stub, quiet=True)
     fails_at(result, 1)
     assert "\n  problem:  NotImplementedError\n" in result.message
+
+
+# --- ch07.contraction ----------------------------------------------------------------------------
+
+
+def test_contraction_reference_passes_and_predicts_the_engines_rate():
+    from nnbook.engine import optimizers
+
+    ref = get("ch07.contraction").reference
+    assert check("ch07.contraction", ref, quiet=True).passed
+
+    def by_roots(lr, curvatures, momentum=0.0):
+        return max(np.abs(np.roots([1.0, -(1.0 + momentum - lr * lam), momentum])).max()
+                   for lam in curvatures)
+
+    assert check("ch07.contraction", by_roots, quiet=True).passed
+    # the rate measured on the engine's iterates, on a bowl with curvatures 1 and 20 (diagonal)
+    H = np.array([1.0, 20.0])
+    for lr, mu in ((0.09, 0.0), (0.05, 0.5), (0.01, 0.9), (0.15, 0.9)):
+        w, opt, norms = {"w": np.array([1.0, 1.0])}, optimizers.SGD(lr, momentum=mu), []
+        for _ in range(600):
+            opt.apply(w, {"w": H * w["w"]})
+            norms.append(np.linalg.norm(w["w"]))
+        # complex roots make |w| swing: compare the envelopes (maxima over 50 steps) 450 steps apart
+        measured = (max(norms[550:]) / max(norms[100:150])) ** (1 / 450)
+        # Keras rounds mu to float32, hence the tolerance
+        np.testing.assert_allclose(measured, ref(lr, H, momentum=mu), rtol=1e-3)
+
+
+def _no_abs(lr, curvatures, momentum=0.0):
+    return float(np.max(1.0 - lr * np.asarray(curvatures)))  # the sign of 1 - lr lam forgotten
+
+
+def _flattest_only(lr, curvatures, momentum=0.0):
+    return get("ch07.contraction").reference(lr, [min(curvatures)], momentum)
+
+
+def _momentum_ignored(lr, curvatures, momentum=0.0):
+    return float(np.max(np.abs(1.0 - lr * np.asarray(curvatures))))
+
+
+def _always_sqrt_mu(lr, curvatures, momentum=0.0):
+    if momentum == 0:
+        return _momentum_ignored(lr, curvatures)
+    return float(np.sqrt(momentum))  # right only while the roots are complex
+
+
+def _larger_root_without_abs(lr, curvatures, momentum=0.0):
+    lam = np.asarray(curvatures, dtype=float)
+    a = 1.0 + momentum - lr * lam
+    disc = a**2 - 4.0 * momentum
+    rho = np.where(disc >= 0, (a + np.sqrt(np.maximum(disc, 0.0))) / 2, np.sqrt(momentum))
+    return float(np.abs(rho).max())
+
+
+def _real_part(lr, curvatures, momentum=0.0):
+    return max(np.abs(np.roots([1.0, -(1.0 + momentum - lr * lam), momentum]).real).max()
+               for lam in curvatures)
+
+
+@pytest.mark.parametrize(
+    "wrong, case",
+    [
+        (_no_abs, 1),
+        (_flattest_only, 1),
+        (_momentum_ignored, 3),
+        (_always_sqrt_mu, 4),
+        (_larger_root_without_abs, 1),  # with mu = 0 it is max(1 - lr lam, 0)
+        (_real_part, 3),
+        (lambda lr, c, momentum=0.0: np.abs(1.0 - lr * np.asarray(c)), 1),  # one factor per curvature
+    ],
+)
+def test_contraction_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(_quiet_check("ch07.contraction", wrong), case)

@@ -1,4 +1,5 @@
-"""Chapter 1 exercises: a dense ReLU layer, and counting the parameters of an MLP."""
+"""Chapter 1 exercises: a dense ReLU layer, counting the parameters of an MLP, and the point of a
+neuron's boundary nearest to the origin."""
 
 import numpy as np
 
@@ -50,3 +51,32 @@ def _same_int(expected, got):
 def count_params(sizes):
     """Number of weights and biases of a dense network with layer widths `sizes`."""
     return int(sum(d_in * d_out + d_out for d_in, d_out in zip(sizes[:-1], sizes[1:])))
+
+
+def _closest_point_cases():
+    rng = np.random.default_rng(102)
+    # the neuron of the exercise: the line x1 + 2 x2 = 2, whose closest point is (0.4, 0.8)
+    yield (np.array([1.0, 2.0]), -2.0), {}
+    # b > 0: the line sits on the side w points away from (a sign slip shows here)
+    yield (np.array([3.0, -4.0]), 5.0), {}
+    # b = 0: the line passes through the origin, which is then its own closest point
+    yield (np.array([0.5, 0.5]), 0.0), {}
+    # a long w: dividing by |w| once instead of twice gives a point off the line
+    yield (np.array([0.0, 10.0]), -20.0), {}
+    # three and five inputs: a plane and a hyperplane
+    for d in (3, 5):
+        yield (rng.normal(size=d), float(rng.normal(scale=2.0))), {}
+
+
+@exercise(
+    "ch01.closest_point",
+    cases=_closest_point_cases,
+    hint="The point you want lies on the line through the origin along w (w is perpendicular to "
+    "the boundary), so it is t * w for one number t: find t from w . x + b = 0.",
+    more=("Put x = t w into w . x + b = 0: t (w . w) + b = 0, so t = -b / (w . w). Its length is then "
+          "|b| / |w|, the distance the chapter gives. Return the point x, an array like w.",),
+)
+def closest_point(w, b):
+    """The point of the boundary w . x + b = 0 nearest to the origin: -b w / (w . w), shape of w."""
+    w = np.asarray(w, dtype=float)
+    return -b * w / (w @ w)

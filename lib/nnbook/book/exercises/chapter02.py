@@ -1,4 +1,5 @@
-"""Chapter 2 exercises: one step of the perceptron rule (bias folded into w), and prediction."""
+"""Chapter 2 exercises: one step of the perceptron rule (bias folded into w), prediction, and
+one epoch of the rule."""
 
 import numpy as np
 
@@ -65,3 +66,42 @@ def _predict_cases():
 def predict(x, w, b):
     """Perceptron labels: x (n, d), w (d,), b scalar -> (n,) array of 0/1."""
     return np.where(x @ w + b >= 0, 1, 0)
+
+
+def _epoch_cases():
+    rng = np.random.default_rng(204)
+    corners = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    # the AND epoch of the exercise: z = 0 at (0, 0) is a prediction of 1 (a mistake), and the
+    # last corner is judged with the weights the first step left behind
+    yield (np.zeros(2), 0.0, corners, np.array([0, 0, 0, 1]), 1.0), {}
+    # weights that already separate the data: no mistake, nothing changes
+    yield (np.array([1.0, 1.0]), -1.5, corners, np.array([0, 0, 0, 1]), 1.0), {}
+    # OR from zero, and a learning rate other than 1
+    yield (np.zeros(2), 0.0, corners, np.array([0, 1, 1, 1]), 0.5), {}
+    # the order matters: the same points, visited the other way round
+    yield (np.zeros(2), 0.0, corners[::-1], np.array([1, 0, 0, 0]), 1.0), {}
+    # random data in 3-D and 5-D from non-zero weights
+    for d, n in ((3, 8), (5, 12)):
+        yield (rng.normal(size=d), float(rng.normal()), rng.normal(size=(n, d)),
+               rng.integers(0, 2, size=n), float(rng.uniform(0.1, 2.0))), {}
+
+
+@exercise(
+    "ch02.epoch",
+    cases=_epoch_cases,
+    hint="Visit the rows of x in order and apply the perceptron rule to each, with the weights as "
+    "the previous row left them: one step changes the next prediction.",
+    more=("For each i: z = x[i] @ w + b and y_hat = 1 if z >= 0 else 0. If y_hat differs from y[i], "
+          "count a mistake and set w = w + eta * (y[i] - y_hat) * x[i], b = b + eta * (y[i] - y_hat). "
+          "Return (w, b, mistakes); build new arrays (w = w + ...) rather than changing w in place.",),
+)
+def epoch(w, b, x, y, eta):
+    """One pass of the perceptron rule over the rows of x in order: w (d,), b scalar, x (n, d),
+    y (n,) of 0/1 -> (new w, new b, number of mistakes)."""
+    w, mistakes = np.asarray(w, dtype=float), 0
+    for x_i, y_i in zip(x, y):
+        error = y_i - (1 if x_i @ w + b >= 0 else 0)  # -1, 0 or +1
+        if error:
+            mistakes += 1
+            w, b = w + eta * error * x_i, b + eta * error
+    return w, float(b), mistakes

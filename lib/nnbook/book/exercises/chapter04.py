@@ -1,4 +1,5 @@
-"""Chapter 4 exercises: the backward pass of a dense layer, and of softmax."""
+"""Chapter 4 exercises: the backward pass of a dense layer and of softmax, and a small graph swept
+by hand."""
 
 import numpy as np
 
@@ -84,3 +85,34 @@ def softmax_backward(a, da):
     """dL/dz from a = softmax(z) over the last axis and da = dL/da (same shape)."""
     a, da = np.asarray(a, dtype=np.float64), np.asarray(da, dtype=np.float64)
     return a * (da - np.sum(da * a, axis=-1, keepdims=True))
+
+
+def _graph_cases():
+    rng = np.random.default_rng(406)
+    # the point of the exercise: f = 2, df/dx = 3 (1 via s plus 2 via e), df/dy = 1
+    yield (0.0, 2.0), {}
+    # x + y = 0: the path through e carries nothing, the path through s all of it
+    yield (1.0, -1.0), {}
+    # many points at once, elementwise, negative x included
+    yield (np.linspace(-2.0, 2.0, 9), rng.normal(size=9)), {}
+    # a batch of shape (2, 3)
+    yield (rng.normal(size=(2, 3)), rng.normal(size=(2, 3))), {}
+
+
+@exercise(
+    "ch04.graph_grads",
+    cases=_graph_cases,
+    hint="Name the nodes s = x + y, e = exp(x) and f = s e, then sweep backwards from f: first "
+    "df/ds and df/de, then the inputs. x feeds two nodes.",
+    more=("df/ds = e and df/de = s. y reaches f only through s, so df/dy = df/ds * 1. x reaches f "
+          "through s (local derivative 1) and through e (local derivative exp(x)): its gradient is "
+          "the sum of both paths, df/dx = df/ds * 1 + df/de * exp(x). Use np.exp so that arrays "
+          "work elementwise, and return (f, df/dx, df/dy).",),
+)
+def graph_grads(x, y):
+    """f = (x + y) exp(x) and its two partial derivatives, by a backward sweep (elementwise):
+    x, y: numbers or arrays of one shape -> (f, df/dx, df/dy)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    s, e = x + y, np.exp(x)  # forward: the two inner nodes
+    df_ds, df_de = e, s  # backward through f = s e
+    return s * e, df_ds * 1.0 + df_de * e, df_ds * 1.0  # x has two paths, y one

@@ -1,4 +1,5 @@
-"""Chapter 6 exercises: Glorot's uniform limit, and the activation statistics of a deep stack."""
+"""Chapter 6 exercises: Glorot's uniform limit, the activation statistics of a deep stack, and the
+sawtooth of the depth section."""
 
 import math
 import numbers
@@ -71,3 +72,36 @@ def layer_stds(x, weights, activation):
         a = f(a @ W)
         stds.append(a.std())
     return np.array(stds)
+
+
+def _sawtooth_cases():
+    rng = np.random.default_rng(607)
+    # one fold: the tent itself, on a grid that contains its peak at 1/2
+    yield (np.linspace(0.0, 1.0, 9), 1), {}
+    # two folds: the "W", with its teeth at 1/4 and 3/4
+    yield (np.linspace(0.0, 1.0, 17), 2), {}
+    # five folds, 32 pieces, on a grid four times finer than the teeth
+    yield (np.linspace(0.0, 1.0, 129), 5), {}
+    # random points, and a batch shaped (3, 4): the shape must be kept
+    yield (rng.uniform(size=11), 3), {}
+    yield (rng.uniform(size=(3, 4)), 4), {}
+    # no fold at all: the identity
+    yield (np.linspace(0.0, 1.0, 5), 0), {}
+
+
+@exercise(
+    "ch06.sawtooth",
+    cases=_sawtooth_cases,
+    hint="Each hidden layer of the deep network applies the tent map t once, to what the layer "
+    "below computed: the sawtooth is t applied L times.",
+    more=("t(x) = 2 relu(x) - 4 relu(x - 1/2), that is 2x up to x = 1/2 and 2 - 2x after. Start "
+          "with a = x and repeat a = t(a) L times (np.maximum(a, 0) is relu); for L = 0 the answer "
+          "is x itself.",),
+)
+def sawtooth(x, L):
+    """The tent map t(x) = 2 relu(x) - 4 relu(x - 1/2) applied L times, elementwise on [0, 1]:
+    a sawtooth with 2^L straight pieces. x: any shape -> same shape."""
+    a = np.asarray(x, dtype=float)
+    for _ in range(L):
+        a = 2.0 * np.maximum(a, 0.0) - 4.0 * np.maximum(a - 0.5, 0.0)
+    return a

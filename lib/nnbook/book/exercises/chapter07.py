@@ -1,5 +1,6 @@
-"""Chapter 7 exercises: one step of SGD with momentum (plain and Nesterov), and one step of Adam,
-both in the form Keras 3 uses (see the chapter's equations)."""
+"""Chapter 7 exercises: one step of SGD with momentum (plain and Nesterov) and one step of Adam,
+both in the form Keras 3 uses (see the chapter's equations), and the rate at which gradient descent
+with momentum converges on a quadratic bowl."""
 
 import numpy as np
 
@@ -71,3 +72,50 @@ def adam_step(w, g, m, v, t, lr=0.001, beta_1=0.9, beta_2=0.999, eps=1e-7):
     v_new = v + (1 - beta_2) * (g * g - v)
     alpha = lr * np.sqrt(1 - beta_2**t) / (1 - beta_1**t)
     return w - alpha * m_new / (np.sqrt(v_new) + eps), m_new, v_new
+
+
+def _contraction_cases():
+    rng = np.random.default_rng(703)
+    # the chapter's bowl just under the limit 2/20: the steep direction, 1 - 1.98 = -0.98, is the
+    # slowest (its factor is negative: only its size counts)
+    yield (0.099, np.array([1.0, 20.0])), {}
+    # just over the limit: a factor above 1, the iterates blow up
+    yield (0.11, np.array([1.0, 20.0])), {}
+    # momentum 0.9 and a small step: complex roots, both of size sqrt(0.9)
+    yield (0.01, np.array([1.0, 20.0])), {"momentum": 0.9}
+    # a very flat direction: real roots, the larger one close to 1 (slower than sqrt(mu))
+    yield (0.01, np.array([0.001, 20.0])), {"momentum": 0.9}
+    # momentum 0.9 above its limit 2 (1 + mu) / 20 = 0.19: a negative root of size 1.5
+    yield (0.2, np.array([1.0, 20.0])), {"momentum": 0.9}
+    # Polyak's tuning for curvatures 1 and 20: a repeated root, sqrt(mu) = 0.6345
+    root_k = np.sqrt(20.0)
+    yield (4.0 / (1.0 + root_k) ** 2, np.array([1.0, 20.0])), {
+        "momentum": ((root_k - 1) / (root_k + 1)) ** 2}
+    # many curvatures at once, in no order; the flattest one (0.05) has real roots
+    yield (0.05, rng.permutation(np.append(rng.uniform(1.0, 30.0, size=11), 0.05))), {"momentum": 0.5}
+
+
+@exercise(
+    "ch07.contraction",
+    cases=_contraction_cases,
+    hint="Try u_t = r^t in the recurrence: it works for the r that solve a quadratic equation. "
+    "In the long run the larger |r| sets the pace, and the slowest curvature sets the answer.",
+    more=("Putting u_t = r^t into u_{t+1} = (1 + mu - lr lam) u_t - mu u_{t-1} gives "
+          "r^2 - (1 + mu - lr lam) r + mu = 0. Its roots can be complex; the error shrinks per step "
+          "by the larger of their absolute values. Take the largest over all curvatures. For "
+          "momentum 0 this is |1 - lr lam|.",
+          "With a = 1 + mu - lr lam and D = a^2 - 4 mu: if D >= 0 the larger |r| is "
+          "(|a| + sqrt(D)) / 2; if D < 0 the two roots are complex conjugates whose product is mu, "
+          "so both have |r| = sqrt(mu). (np.abs(np.roots([1, -a, mu])).max() does it for one lam.) "
+          "Return one number: the maximum over the curvatures."),
+)
+def contraction(lr, curvatures, momentum=0.0):
+    """The factor by which the error of gradient descent with heavy-ball momentum shrinks per step
+    in the long run on a quadratic bowl with these curvatures (Hessian eigenvalues), for its
+    slowest direction: max over lam of the larger |root| of r^2 - (1 + mu - lr lam) r + mu.
+    Above 1 the iterates diverge. curvatures: (k,) -> a float."""
+    lam = np.asarray(curvatures, dtype=float)
+    a = 1.0 + momentum - lr * lam
+    disc = a**2 - 4.0 * momentum
+    rho = np.where(disc >= 0, (np.abs(a) + np.sqrt(np.maximum(disc, 0.0))) / 2, np.sqrt(momentum))
+    return float(rho.max())
