@@ -24,8 +24,9 @@ def _dense_relu_cases():
 @exercise(
     "ch01.dense_relu",
     cases=_dense_relu_cases,
-    hint="x is (n, d_in) and W is (d_in, d_out): z = x @ W + b has shape (n, d_out); "
-    "then ReLU keeps max(0, z) elementwise (np.maximum).",
+    hint="One matrix product for the whole batch, add the bias, then ReLU keeps the positive part.",
+    more=("x is (n, d_in) and W is (d_in, d_out): z = x @ W + b has shape (n, d_out); "
+          "then ReLU keeps max(0, z) elementwise (np.maximum).",),
 )
 def dense_relu(x, W, b):
     """A dense layer with ReLU: x (n, d_in), W (d_in, d_out), b (d_out,) -> (n, d_out)."""
@@ -44,8 +45,9 @@ def _same_int(expected, got):
 @exercise(
     "ch01.count_params",
     cases=_count_cases,
-    hint="Each layer from d_in to d_out has a d_in x d_out weight matrix and d_out biases; "
-    "add them up over consecutive pairs of sizes, and return an int.",
+    hint="Every layer has one weight per (input, output) pair and one bias per output.",
+    more=("Each layer from d_in to d_out has a d_in x d_out weight matrix and d_out biases; "
+          "add them up over consecutive pairs of sizes, and return an int.",),
     compare=_same_int,
 )
 def count_params(sizes):

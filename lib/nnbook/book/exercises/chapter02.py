@@ -31,9 +31,11 @@ def _update_cases():
 @exercise(
     "ch02.update",
     cases=_update_cases,
-    hint="Append the constant input 1 to x_i (np.append(x_i, 1.0)) so that w @ x1 = w . x + b; "
-    "predict y_hat = 1 if w @ x1 >= 0 else 0 (>=: z = 0 gives 1); return "
-    "w + eta * (y_i - y_hat) * x1, an array of shape (d + 1,).",
+    hint="Fold the bias in as a weight on a constant input 1; the perceptron only changes its "
+    "weights on a mistake.",
+    more=("Append the constant input 1 to x_i (np.append(x_i, 1.0)) so that w @ x1 = w . x + b; "
+          "predict y_hat = 1 if w @ x1 >= 0 else 0 (>=: z = 0 gives 1); return "
+          "w + eta * (y_i - y_hat) * x1, an array of shape (d + 1,).",),
 )
 def update(w, x_i, y_i, eta):
     """One perceptron step, bias folded in: w (d + 1,) = (weights, bias), x_i (d,) -> new w."""
@@ -60,8 +62,9 @@ def _predict_cases():
 @exercise(
     "ch02.predict",
     cases=_predict_cases,
-    hint="z = x @ w + b has one entry per row of x; the label is 1 where z >= 0 and 0 elsewhere "
-    "(np.where(z >= 0, 1, 0)), an array of shape (n,).",
+    hint="Compute z for every row at once; the label is 1 on the non-negative side of the line.",
+    more=("z = x @ w + b has one entry per row of x; the label is 1 where z >= 0 and 0 elsewhere "
+          "(np.where(z >= 0, 1, 0)), an array of shape (n,).",),
 )
 def predict(x, w, b):
     """Perceptron labels: x (n, d), w (d,), b scalar -> (n,) array of 0/1."""

@@ -19,8 +19,10 @@ def _silu_grad_cases():
 @exercise(
     "ch03.silu_grad",
     cases=_silu_grad_cases,
-    hint="SiLU(z) = z sigma(z). By the product rule its derivative is sigma(z) + z sigma'(z); "
-    "nnbook.activations.sigmoid and sigmoid_grad are finite for any z. Keep the input's shape.",
+    hint="SiLU is a product of z and sigma(z): use the product rule, with sigma's derivative from "
+    "the chapter.",
+    more=("SiLU(z) = z sigma(z). By the product rule its derivative is sigma(z) + z sigma'(z); "
+          "nnbook.activations.sigmoid and sigmoid_grad are finite for any z. Keep the input's shape.",),
 )
 def silu_grad(z):
     """d/dz [z sigma(z)] = sigma(z) + z sigma'(z), elementwise, finite for any finite z."""
@@ -49,9 +51,11 @@ def _softmax_cases():
 @exercise(
     "ch03.softmax",
     cases=_softmax_cases,
-    hint="Divide the logits by T first, then subtract each row's maximum "
-    "(.max(axis=-1, keepdims=True)) so exp never sees a positive number, exponentiate, and "
-    "divide by the row sums. T defaults to 1.",
+    hint="Temperature first; then make the exponentials safe the way the chapter does before "
+    "normalising.",
+    more=("Divide the logits by T first, then subtract each row's maximum "
+          "(.max(axis=-1, keepdims=True)) so exp never sees a positive number, exponentiate, and "
+          "divide by the row sums. T defaults to 1.",),
 )
 def softmax(z, T=1.0):
     """softmax(z / T) over the last axis, stable for any finite logits. (k,) or (n, k) -> same."""

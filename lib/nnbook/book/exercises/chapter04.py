@@ -40,10 +40,12 @@ def _dense_cases():
 @exercise(
     "ch04.dense_backward",
     cases=_dense_cases,
-    hint="z = x W + b with x: (n, d_in), W: (d_in, d_out), dz: (n, d_out). Every gradient has "
-    "the shape of what it is the gradient of: dL/dx = dz W^T (n, d_in), dL/dW = x^T dz "
-    "(d_in, d_out), dL/db = dz summed over the batch (d_out,). Return a dict with the keys "
-    "'x', 'kernel' and 'bias'.",
+    hint="Every gradient has the shape of the thing it is the gradient of; that fixes which "
+    "products and transposes you need.",
+    more=("z = x W + b with x: (n, d_in), W: (d_in, d_out), dz: (n, d_out). Every gradient has "
+          "the shape of what it is the gradient of: dL/dx = dz W^T (n, d_in), dL/dW = x^T dz "
+          "(d_in, d_out), dL/db = dz summed over the batch (d_out,). Return a dict with the keys "
+          "'x', 'kernel' and 'bias'.",),
     compare=_same_grads,
 )
 def dense_backward(x, W, dz):
@@ -77,9 +79,11 @@ def _softmax_cases():
 @exercise(
     "ch04.softmax_backward",
     cases=_softmax_cases,
-    hint="With a = softmax(z) (the cached output) the Jacobian is J_ij = a_i (delta_ij - a_j), "
-    "so dz_i = sum_j da_j J_ji = a_i (da_i - sum_j da_j a_j). Compute the sum for each row "
-    "(axis=-1, keepdims=True); no (k, k) matrix is needed. Keep the input's shape.",
+    hint="Each output of softmax depends on every input: apply its Jacobian to da, without "
+    "building the matrix.",
+    more=("With a = softmax(z) (the cached output) the Jacobian is J_ij = a_i (delta_ij - a_j), "
+          "so dz_i = sum_j da_j J_ji = a_i (da_i - sum_j da_j a_j). Compute the sum for each row "
+          "(axis=-1, keepdims=True); no (k, k) matrix is needed. Keep the input's shape.",),
 )
 def softmax_backward(a, da):
     """dL/dz from a = softmax(z) over the last axis and da = dL/da (same shape)."""

@@ -23,9 +23,10 @@ def _logsumexp_cases():
 @exercise(
     "ch05.logsumexp",
     cases=_logsumexp_cases,
-    hint="Take m = z.max(axis=-1, keepdims=True); then log sum_k e^{z_k} = m + log sum_k e^{z_k - m}. "
-    "Every z_k - m is <= 0, so nothing overflows, and the largest term is e^0 = 1, so the sum is >= 1 "
-    "and its log is finite. Reduce over the last axis only: (k,) -> a number, (n, k) -> (n,).",
+    hint="Subtract the largest logit before exponentiating and add it back after the log.",
+    more=("Take m = z.max(axis=-1, keepdims=True); then log sum_k e^{z_k} = m + log sum_k e^{z_k - m}. "
+          "Every z_k - m is <= 0, so nothing overflows, and the largest term is e^0 = 1, so the sum is >= 1 "
+          "and its log is finite. Reduce over the last axis only: (k,) -> a number, (n, k) -> (n,).",),
 )
 def logsumexp(z):
     """log(sum_k exp(z_k)) over the last axis, finite for any finite z. (k,) -> (), (n, k) -> (n,)."""
@@ -55,9 +56,10 @@ def _softmax_ce_cases():
 @exercise(
     "ch05.softmax_cross_entropy",
     cases=_softmax_ce_cases,
-    hint="Never take the log of a softmax. Use log softmax(z)_y = z_y - logsumexp(z), with the "
-    "stable log-sum-exp of the first exercise (per row). Return one loss per example, shape (n,): "
-    "z[np.arange(n), y] picks each row's true-class logit.",
+    hint="Never take the log of a softmax: write log softmax with log-sum-exp.",
+    more=("Never take the log of a softmax. Use log softmax(z)_y = z_y - logsumexp(z), with the "
+          "stable log-sum-exp of the first exercise (per row). Return one loss per example, shape (n,): "
+          "z[np.arange(n), y] picks each row's true-class logit.",),
 )
 def softmax_cross_entropy(z, y):
     """Per-example cross-entropy -log softmax(z)_y from logits. z: (n, k), y: (n,) ints -> (n,)."""
@@ -86,9 +88,11 @@ def _huber_grad_cases():
 @exercise(
     "ch05.huber_grad",
     cases=_huber_grad_cases,
-    hint="With r = y_pred - y_true, the Huber loss of one example has derivative r where |r| <= delta "
-    "and delta * sign(r) outside: that is np.clip(r, -delta, delta). The loss is the MEAN over the "
-    "n examples, so divide by n. Mind the sign: the derivative is taken with respect to y_pred.",
+    hint="The Huber loss is quadratic near zero and linear beyond delta: its slope is the "
+    "residual, capped.",
+    more=("With r = y_pred - y_true, the Huber loss of one example has derivative r where |r| <= delta "
+          "and delta * sign(r) outside: that is np.clip(r, -delta, delta). The loss is the MEAN over the "
+          "n examples, so divide by n. Mind the sign: the derivative is taken with respect to y_pred.",),
 )
 def huber_grad(y_true, y_pred, delta=1.0):
     """d/d y_pred of mean_i huber(y_pred_i - y_true_i). y_true, y_pred: (n,) -> (n,)."""

@@ -26,8 +26,9 @@ def _is_close_number(expected, got):
 @exercise(
     "ch06.glorot_limit",
     cases=_glorot_cases,
-    hint="U(-r, r) has variance r^2 / 3. Set r^2 / 3 = 2 / (fan_in + fan_out) and solve for r; "
-    "return one number.",
+    hint="Match the variance of the uniform distribution U(-r, r) to Glorot's target variance.",
+    more=("U(-r, r) has variance r^2 / 3. Set r^2 / 3 = 2 / (fan_in + fan_out) and solve for r; "
+          "return one number.",),
     compare=_is_close_number,
 )
 def glorot_limit(fan_in, fan_out):
@@ -60,9 +61,11 @@ def _stds_cases():
 @exercise(
     "ch06.layer_stds",
     cases=_stds_cases,
-    hint="Start with a = x; for each W in weights set a = f(a @ W) (np.maximum(a @ W, 0) for "
-    "relu, np.tanh for tanh) and append a.std(), the spread over all examples and units. "
-    "Return np.array of the L values, first layer first.",
+    hint="Push the batch through the layers one by one and record the spread of each layer's "
+    "activations.",
+    more=("Start with a = x; for each W in weights set a = f(a @ W) (np.maximum(a @ W, 0) for "
+          "relu, np.tanh for tanh) and append a.std(), the spread over all examples and units. "
+          "Return np.array of the L values, first layer first.",),
 )
 def layer_stds(x, weights, activation):
     """std of a^(l) = f(a^(l-1) W^(l)) for l = 1..L (no biases). x: (n, d_0) -> (L,)."""
