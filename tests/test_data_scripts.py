@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+
 from nnbook.book.data import CHECKSUMS, sha256
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,3 +40,11 @@ def test_make_ch10_weights_reproduces_the_shipped_files(tmp_path):
                    check=True, capture_output=True, cwd=tmp_path)
     for name in ("ch10_grid_detector.npz", "ch10_mnist1d_cnn.npz"):
         assert sha256(tmp_path / name) == CHECKSUMS[name], name
+
+
+def test_make_ch11_gru_reproduces_the_shipped_weights(tmp_path):
+    """The NumPy engine trains chapter 11's MNIST-1D GRU (about 40 s of one core) to the same bytes."""
+    script = tmp_path / "make_ch11_gru.py"
+    shutil.copy(ROOT / "data" / "make_ch11_gru.py", script)
+    subprocess.run([sys.executable, str(script)], check=True, capture_output=True, cwd=tmp_path)
+    assert sha256(tmp_path / "ch11_mnist1d_gru.npz") == CHECKSUMS["ch11_mnist1d_gru.npz"]

@@ -1,11 +1,13 @@
 """nnbook.lab.sequences: gradient norms through time against GradientTape, the recall task, the
 forecasting baselines against closed forms, the character baselines against direct counting,
-temperature and generation against the full forward pass."""
+temperature and generation against the full forward pass; the MNIST-1D GRU (its shipped weights
+and its Keras twin, its recipe learning, its accuracy by step against truncated sequences)."""
 
 import keras
 import numpy as np
 import pytest
 
+from nnbook import data
 from nnbook.engine import GRU, LSTM, Dense, Embedding, Sequential, SimpleRNN
 from nnbook.lab import sequences as S
 
@@ -113,6 +115,50 @@ def test_lstm_learns_recall_where_the_forget_gate_is_open():
     model.compile("sparse_categorical_crossentropy", optimizers.Adam(1e-2))
     model.fit(x, y, epochs=6, batch_size=32, verbose=0)
     assert model.evaluate(xv, yv)["accuracy"] > 0.9
+
+
+# --- classifying sequences: MNIST-1D ---------------------------------------------------------------
+
+
+def test_mnist1d_gru_holds_the_shipped_weights_and_matches_its_keras_twin():
+    model = S.mnist1d_gru()
+    assert [type(layer) for layer in model.layers] == [GRU, Dense] and model.dtype == np.float32
+    shipped = data.weights("ch11_mnist1d_gru")
+    assert [w.shape for w in shipped] == [w.shape for w in model.get_weights()]
+    model.set_weights(shipped)
+    x = data.load("mnist1d").x_train[3600:3700, :, None]
+    logits = model.predict(x)
+    assert logits.shape == (100, 10)
+    np.testing.assert_allclose(logits, np.asarray(model.to_keras()(x)), rtol=1e-4, atol=1e-4)
+
+
+def test_train_mnist1d_gru_learns_and_records_validation_accuracy():
+    m1d = data.load("mnist1d")
+    x, y = m1d.x_train[:600, :, None], m1d.y_train[:600]
+    model = S.train_mnist1d_gru(x[:500], y[:500], x[500:], y[500:], epochs=3, seed=1)
+    log = model.history
+    assert len(log["val_accuracy"]) == 3 and log["loss"][-1] < log["loss"][0]
+    assert model.optimizer._learning_rate.decay_steps == 3 * 16  # cosine over every step
+    assert model.optimizer.learning_rate == pytest.approx(0.0, abs=1e-12)  # ... down to 0
+    with pytest.raises(ValueError, match="epochs"):
+        S.train_mnist1d_gru(x, y, x, y, epochs=0)
+
+
+def test_accuracy_by_step_reads_prefixes():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(30, 6, 2)), rng.integers(0, 3, size=30)
+    for cls in (GRU, LSTM):
+        model = Sequential([cls(4), Dense(3)]).build((6, 2), seed=2)
+        by_step = S.accuracy_by_step(model, x, y)
+        assert by_step.shape == (6,) and not model.layers[0].return_sequences
+        for t in (1, 3, 6):  # h_t of the whole sequence is h_T of its first t steps
+            prefix = Sequential([cls(4), Dense(3)]).build((t, 2), seed=2)
+            prefix.set_weights(model.get_weights())
+            assert by_step[t - 1] == np.mean(prefix.predict(x[:, :t]).argmax(1) == y)
+    with pytest.raises(TypeError, match="Sequential"):
+        S.accuracy_by_step(model.layers[0], x, y)
+    with pytest.raises(ValueError, match="30 integer class ids"):
+        S.accuracy_by_step(model, x, y[:5])
 
 
 # --- forecasting -------------------------------------------------------------------------------

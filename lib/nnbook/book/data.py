@@ -25,7 +25,8 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
 (`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`; "ch10_grid_detector"
 (`detection.keras_grid_detector`) and "ch10_mnist1d_cnn" (`convnets.keras_cnn1d`), trained by
-`data/make_ch10_weights.py`.
+`data/make_ch10_weights.py`; "ch11_mnist1d_gru" is chapter 11's GRU for MNIST-1D
+(`nnbook.lab.sequences.mnist1d_gru`), trained by `data/make_ch11_gru.py`.
 """
 
 import hashlib
@@ -44,11 +45,12 @@ CHECKSUMS = {
     "mnist1d.npz": "a9c449dd836470a8c932fe3d69744143ebead2f8c8e361b437249e6d16478853",
     "corpus.txt": "ceeddae9a1ea979a7a0a0456e386a1b36600b439f15a11102344911fbd1bcc10",
     "cnn_mnist5k.npz": "b681281b9ffc2237b7c445fdd3f6b839c8eca06b40ac04b0500271eda6a0ec48",
+    "ch11_mnist1d_gru.npz": "94fd6122741545e31f768c3fbe10dea0fbe81d48ae1ffe7f50bbf1b904cf4f8a",
 }
 
 #: name in `weights` -> the file under `data/` holding them.
 WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz", "ch10_grid_detector": "ch10_grid_detector.npz",
-           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz"}
+           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz"}
 
 
 def data_dir():

@@ -7,6 +7,9 @@ series and modelling characters.
 * Long memory: `recall_task(n, steps, symbols, seed)`, a symbol shown at the first step must be
   named at the last, after `steps - 1` distractors; `memory_model(kind, ...)` builds the
   SimpleRNN / LSTM / GRU classifier for it, its gates opened at the start (`open_gates`).
+* Classifying sequences: `mnist1d_gru` (a GRU reading MNIST-1D one value per step, ten logits
+  from h_T), `train_mnist1d_gru` (its recipe, which `data/make_ch11_gru.py` runs) and
+  `accuracy_by_step` (the classifier's accuracy from h_t, t = 1..T, as the sequence is read).
 * Forecasting: `windows`, `chronological_split`, `Standardizer` (fitted on the training part
   only), the baselines `persistence` and `fit_ar` / `predict_ar` (a linear autoregression by
   least squares), and `rmse`.
@@ -20,7 +23,7 @@ Keras is imported only inside `keras_*` functions.
 import numpy as np
 
 from .. import _checks
-from ..engine import GRU, LSTM, Dense, Sequential, SimpleRNN
+from ..engine import GRU, LSTM, Dense, Sequential, SimpleRNN, losses, optimizers, schedules
 
 CELLS = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
 
@@ -140,6 +143,58 @@ def memory_model(kind, input_shape, classes, units=32, gate_bias=None, seed=0, d
     if gate_bias is not None and kind != "SimpleRNN":
         open_gates(model.layers[0], gate_bias)
     return model
+
+
+# --- classifying sequences: MNIST-1D ------------------------------------------------------------------
+
+MNIST1D_LENGTH = 40  # values per MNIST-1D signal, read one per step
+
+
+def mnist1d_gru(units=64, seed=0, dtype="float32"):
+    """Chapter 11's MNIST-1D classifier, Sequential([GRU(units), Dense(10)]) built for inputs
+    (40, 1): one value per step, ten logits from h_T. (n, 40, 1) -> (n, 10)."""
+    model = Sequential([GRU(_checks.positive_int(units, "units")), Dense(10)])
+    return model.build((MNIST1D_LENGTH, 1), seed=seed, dtype=dtype)
+
+
+def train_mnist1d_gru(x, y, x_val, y_val, epochs=40, batch_size=32, learning_rate=0.01, seed=0):
+    """A fresh float32 `mnist1d_gru(seed=seed)` trained on (x, y), x: (n, 40, 1): Adam on a
+    cosine schedule from `learning_rate` down to 0, cross-entropy from the logits, mini-batches
+    drawn with `seed`. Its history has the validation accuracy per epoch. Returns the model."""
+    epochs = _checks.positive_int(epochs, "epochs")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    learning_rate = _checks.number_in(learning_rate, "learning_rate", 0, low_open=True)
+    model = mnist1d_gru(seed=seed)
+    steps = epochs * -(-len(x) // batch_size)
+    model.compile(losses.SparseCategoricalCrossentropy(from_logits=True),
+                  optimizers.Adam(schedules.CosineDecay(learning_rate, steps)))
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, validation_data=(x_val, y_val),
+              seed=seed, verbose=0)
+    return model
+
+
+def accuracy_by_step(model, x, y):
+    """How a sequence classifier's answer forms as it reads: the accuracy of its output layer
+    applied to h_t instead of h_T, for t = 1..T. model: a built Sequential([SimpleRNN, LSTM or
+    GRU returning h_T, Dense]); x: (n, T, d); y: (n,) class ids. Returns (T,)."""
+    if not isinstance(model, Sequential) or len(model.layers) != 2 or not isinstance(
+            model.layers[1], Dense):
+        raise TypeError(f"model must be a built Sequential([recurrent layer, Dense]), got "
+                        f"{_checks.describe(model)}")
+    rnn, head = model.layers
+    _check_recurrent(rnn)
+    x = rnn.check_input(x, "x")
+    y = np.asarray(y)
+    if y.shape != (len(x),) or y.dtype.kind not in "iu":
+        raise ValueError(f"y must be {len(x)} integer class ids, got {_checks.describe(y)}")
+    n, T, _ = x.shape
+    rnn.return_sequences = True  # every h_t, for this pass only
+    try:
+        hs = rnn.forward(x)
+    finally:
+        rnn.return_sequences = False
+    logits = head.forward(hs.reshape(n * T, -1)).reshape(n, T, -1)
+    return np.mean(logits.argmax(axis=-1) == y[:, None], axis=0)
 
 
 # --- forecasting a series ----------------------------------------------------------------------------

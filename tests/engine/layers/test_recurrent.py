@@ -12,6 +12,7 @@ import tensorflow as tf
 
 from nnbook.engine import GRU, LSTM, Dense, Embedding, Sequential, SimpleRNN, optimizers, twins
 from nnbook.engine.gradcheck import check_layer, numerical_gradient, relative_error
+from nnbook.engine.layers import recurrent
 
 CELLS = [SimpleRNN, LSTM, GRU]
 IDS = [c.__name__ for c in CELLS]
@@ -81,6 +82,49 @@ def test_gradients_of_initial_and_final_states_match_centred_differences(cls):
     layer.backward(r_y, dstate=tuple(r_s))
     for ours, s in zip(layer.dinitial_state, h0):
         assert relative_error(ours, numerical_gradient(loss, s)) < 1e-7
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("return_sequences", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_fused_lstm_equals_the_driver_loop(seed, return_sequences, dtype):
+    """With Keras's default activations the LSTM runs `_fused_forward`/`_fused_backward`; the
+    driver's loop over `step`/`step_backward` (what the chapter shows) gives the same numbers:
+    outputs, final states, dL/dx, the weight gradients and those of the initial states."""
+    layer, x = _built(LSTM, seed + 30, T=[1, 2, 5, 9][seed], dtype=dtype,
+                      return_sequences=return_sequences)
+    rng = np.random.default_rng(seed)
+    h0 = [s.astype(dtype) for s in _states(layer, len(x), rng)] if seed % 2 else None
+    dstate = tuple(s.astype(dtype) for s in _states(layer, len(x), rng)) if seed >= 2 else None
+    dy = rng.normal(size=(len(x), *layer.output_shape(layer.input_shape))).astype(dtype)
+    tol = 1e-12 if dtype == "float64" else 1e-5
+    results = []
+    for forward, backward in [(LSTM.forward, LSTM.backward),
+                              (recurrent.Recurrent.forward, recurrent.Recurrent.backward)]:
+        y = forward(layer, x, initial_state=None if h0 is None else tuple(h0))
+        dx = backward(layer, dy, dstate)
+        results.append([y, *layer.last_state, dx, *layer.grads.values(), *layer.dinitial_state])
+        assert all(r.dtype == np.dtype(dtype) for r in results[-1])
+    assert layer.fused is not None  # the first pass was the fused one
+    for fused, loop in zip(*results):
+        assert fused.shape == loop.shape and relative_error(fused, loop) <= tol
+    # again (the work arrays are reused, the outputs returned before are not), then another batch size
+    again = layer.forward(x, initial_state=None if h0 is None else tuple(h0))
+    layer.backward(dy, dstate)
+    for before in (again, results[0][0], results[0][3]):  # y and dx of the first fused pass
+        assert not any(np.shares_memory(before, w) for w in layer._buffers.values())
+    assert relative_error(again, results[1][0]) <= tol
+    assert relative_error(results[0][3], results[1][3]) <= tol
+    assert layer.forward(x[:1]).shape[0] == 1
+
+
+def test_lstm_with_other_activations_takes_the_driver_loop():
+    layer, x = _built(LSTM, 2, T=4, activation="relu", recurrent_activation="linear")
+    errors = check_layer(layer, x)
+    assert layer.fused is None and max(errors.values()) < 1e-7, errors
+    twin_y, _, twin_dx, _, _ = _keras_run(layer.to_keras(), x, np.ones((len(x), layer.units)))
+    assert relative_error(layer(x), twin_y) <= 1e-6
+    assert relative_error(layer.backward(np.ones((len(x), layer.units))), twin_dx) <= 1e-6
 
 
 # --- the Keras twin -----------------------------------------------------------------------------------
