@@ -124,3 +124,50 @@ def test_bad_input_raises():
     m = gan.make_gan(seed=0)
     with pytest.raises(ValueError, match="the discriminator must map"):
         gan.GAN(m.G, gan.mlp((4,), 1, "relu", (3,), 0))
+
+
+def test_train_scales_the_data_for_the_networks_and_reports_in_the_datas_units():
+    model = gan.make_gan(seed=0, g_units=(8,), d_units=(8,))
+    r = gan.train(model, "grid", 4, batch_size=4, seed=0, every=2, scale=4.0,
+                  probe=lambda g: float(g.decision(np.zeros((1, 2)))[0]))
+    eval_z = np.random.default_rng(0).spawn(1)[0].standard_normal((gan.N_EVAL, 1, 2))
+    np.testing.assert_allclose(r["snapshots"][4], 4 * model.G.forward(eval_z).reshape(-1, 2), rtol=1e-15)
+    m = gan.mode_metrics(r["snapshots"][4], gan.grid_means(), gan.GRID_SIGMA)
+    assert r["metrics"]["modes"] == m["modes"]
+    assert r["metrics"]["high_quality"] == pytest.approx(m["high_quality"])
+    assert sorted(r["probes"]) == [0, 2, 4] and 0 < r["probes"][4] < 1
+    assert "probes" not in gan.train(model, "ring", 1)
+    with pytest.raises(TypeError, match="probe must be a function"):
+        gan.train(model, "ring", 1, probe=3)
+    with pytest.raises(ValueError, match="scale must lie in"):
+        gan.train(model, "ring", 1, scale=0)
+
+
+def _mixtures_script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "data" / "make_ch12_mixtures.py"
+    spec = importlib.util.spec_from_file_location("make_ch12_mixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_one_shipped_mixture_run_is_reproduced_exactly():
+    """data/make_ch12_mixtures.py's ring run (plain GAN, seed 0) retrained here gives the shipped
+    row bit for bit: the engine is deterministic on one BLAS thread (about 20 CPU-s)."""
+    from threadpoolctl import threadpool_limits
+
+    from nnbook.book import data
+
+    script = _mixtures_script()
+    with np.load(data.read_verified("ch12_mixtures.npz")) as f:
+        shipped = {k: f[k] for k in f.files}
+    i, j, k = list(shipped["datasets"]).index("ring"), list(shipped["methods"]).index("plain"), 0
+    with threadpool_limits(1):
+        r = script.run("ring", "plain", int(shipped["seeds"][k]))
+    assert r["metrics"]["modes"] == shipped["modes"][i, j, k]
+    assert r["metrics"]["high_quality"] == shipped["high_quality"][i, j, k]
+    final = r["snapshots"][int(shipped["steps"][i])][:script.KEEP].astype(np.float32)
+    np.testing.assert_array_equal(final, shipped["final"][i, j, k])

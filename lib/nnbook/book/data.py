@@ -26,7 +26,9 @@ a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
 (`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`; "ch10_grid_detector"
 (`detection.keras_grid_detector`) and "ch10_mnist1d_cnn" (`convnets.keras_cnn1d`), trained by
 `data/make_ch10_weights.py`; "ch11_mnist1d_gru" is chapter 11's GRU for MNIST-1D
-(`nnbook.lab.sequences.mnist1d_gru`), trained by `data/make_ch11_gru.py`.
+(`nnbook.lab.sequences.mnist1d_gru`), trained by `data/make_ch11_gru.py`; "ch12_gan_digits" and
+"ch12_cgan_digits" are chapter 12's digit generators (`nnbook.lab.gan.digit_generator`), trained
+by `data/make_ch12_digits.py`.
 """
 
 import hashlib
@@ -46,11 +48,15 @@ CHECKSUMS = {
     "corpus.txt": "ceeddae9a1ea979a7a0a0456e386a1b36600b439f15a11102344911fbd1bcc10",
     "cnn_mnist5k.npz": "b681281b9ffc2237b7c445fdd3f6b839c8eca06b40ac04b0500271eda6a0ec48",
     "ch11_mnist1d_gru.npz": "94fd6122741545e31f768c3fbe10dea0fbe81d48ae1ffe7f50bbf1b904cf4f8a",
+    "ch12_gan_digits.npz": "6b355aeba070223fe9d72fc95c539cf91143653336bd18c9d982a373085748a5",
+    "ch12_cgan_digits.npz": "1ecdc7687adc63d4c67c3c5f4eeecdde0d605204d148c0ad49155e2ca67ed1ba",
+    "ch12_mixtures.npz": "28c3a088edb132b07251e010c8970cf238adb82faa06401d156af3baf38c7658",
 }
 
 #: name in `weights` -> the file under `data/` holding them.
 WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz", "ch10_grid_detector": "ch10_grid_detector.npz",
-           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz"}
+           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz",
+           "ch12_gan_digits": "ch12_gan_digits.npz", "ch12_cgan_digits": "ch12_cgan_digits.npz"}
 
 
 def data_dir():

@@ -36,7 +36,7 @@ Keras is imported only inside `keras_*` functions.
 import numpy as np
 
 from .. import _checks
-from ..engine import Dense, Flatten, Sequential, losses, optimizers
+from ..engine import Dense, Dropout, Flatten, Sequential, losses, optimizers
 from ..engine.activations import sigmoid
 
 RING_SIGMA = 0.01   # PacGAN's 2D-ring
@@ -287,37 +287,49 @@ def make_gan(dim=2, latent_dim=2, pack=1, g_units=(128, 128, 128), d_units=(128,
     return GAN(G, D, loss, optimizers.Adam(d_lr, beta_1=beta_1), optimizers.Adam(g_lr, beta_1=beta_1))
 
 
-def train(gan, dataset, steps, batch_size=64, seed=0, every=None):
+def train(gan, dataset, steps, batch_size=64, seed=0, every=None, scale=1.0, probe=None):
     """Train `gan` for `steps` steps on "ring" or "grid", each step on batch_size packs of fresh
-    real points and noise from `seed`. -> {"d_loss": (steps,), "g_loss": (steps,), "snapshots":
-    {step: N_EVAL generated points} every `every` steps (and at 0 and `steps`), "metrics":
-    mode_metrics of the final N_EVAL points}."""
+    real points and noise from `seed`. The networks see the data divided by `scale` (standardised
+    inputs: 4 puts the grid in [-1, 1]^2, where the ring lies); snapshots are in the data's units.
+    -> {"d_loss": (steps,), "g_loss": (steps,), "snapshots": {step: N_EVAL generated points}
+    every `every` steps (and at 0 and `steps`), "probes": {step: probe(gan)} at the same steps if
+    `probe` is given, "metrics": mode_metrics of the final N_EVAL points}."""
     if not isinstance(gan, GAN):
         raise TypeError(f"gan must be a GAN, got {_checks.describe(gan)}")
     dataset = _checks.one_of(dataset, "dataset", tuple(DATASETS))
     steps = _checks.positive_int(steps, "steps", minimum=0)
     batch_size = _checks.positive_int(batch_size, "batch_size")
     every = steps if every is None else _checks.positive_int(every, "every")
+    scale = _checks.number_in(scale, "scale", 0, low_open=True)
+    if probe is not None and not callable(probe):
+        raise TypeError(f"probe must be a function gan -> anything, got {_checks.describe(probe)}")
     means_of, sigma = DATASETS[dataset]
-    means = means_of()
+    means, sigma = means_of() / scale, sigma / scale
     rng = _checks.generator(seed, "seed")
     eval_rng = rng.spawn(1)[0]
     eval_z = eval_rng.standard_normal((N_EVAL, 1, gan.latent_dim))
     m = gan.pack
 
-    def snapshot():
-        return gan.G.forward(eval_z).reshape(N_EVAL, gan.dim)
+    snapshots, probes = {}, {}
 
-    d_losses, g_losses, snapshots = np.zeros(steps), np.zeros(steps), {0: snapshot()}
+    def snapshot(step):
+        snapshots[step] = scale * gan.G.forward(eval_z).reshape(N_EVAL, gan.dim)
+        if probe is not None:
+            probes[step] = probe(gan)
+
+    d_losses, g_losses = np.zeros(steps), np.zeros(steps)
+    snapshot(0)
     for step in range(steps):
         real = sample_mixture(means, sigma, batch_size * m, rng)[0]
         z = rng.standard_normal((batch_size, m, gan.latent_dim))
         d_losses[step], g_losses[step] = gan.train_step(real, z)
         if (step + 1) % every == 0 or step + 1 == steps:
-            snapshots[step + 1] = snapshot()
-    final = snapshots[steps]
-    return {"d_loss": d_losses, "g_loss": g_losses, "snapshots": snapshots,
-            "metrics": _mode_metrics(final, means, sigma)}
+            snapshot(step + 1)
+    out = {"d_loss": d_losses, "g_loss": g_losses, "snapshots": snapshots,
+           "metrics": _mode_metrics(snapshots[steps] / scale, means, sigma)}
+    if probe is not None:
+        out["probes"] = probes
+    return out
 
 # --- the same GAN in Keras ------------------------------------------------------------------------
 
@@ -350,3 +362,234 @@ def keras_train_step(G_k, D_k, g_opt, d_opt, real, z, loss="non_saturating"):
             g_loss = -tf.reduce_mean(tf.nn.softplus(logits))
     g_opt.apply_gradients(zip(tape.gradient(g_loss, G_k.trainable_variables), G_k.trainable_variables))
     return float(d_loss), float(g_loss)
+
+
+# --- digits ---------------------------------------------------------------------------------------
+# A GAN that draws 28 x 28 handwritten digits, optionally told which digit to draw (a conditional
+# GAN, Mirza & Osindero, 2014): G reads [z, one_hot(y)] and D reads [x, one_hot(y)], so D judges
+# whether an image is a real example *of that class*. Images are flattened (n, 784) and scaled to
+# [-1, 1] for the game (G ends in tanh); `to_pixels` maps them back to [0, 1]. Both players are MLPs
+# (the original GAN paper's choice for MNIST), D with dropout; D's code is scaled by CODE_SCALE.
+# `data/make_ch12_digits.py` trains the two generators the chapter ships: an unconditional one and
+# a class-conditional one.
+
+N_CLASSES = 10
+N_PIXELS = 28 * 28
+DIGIT_LATENT = 64
+#: the one-hot code enters D multiplied by this. Adam moves every weight by about its learning
+#: rate per step whatever the input, so ten code inputs of 0 or 1 beside 784 pixels gain influence
+#: slowly: with the code unscaled in both players the generator still ignored its label after
+#: 2,000 steps (the judge read the asked digit in 12% of samples, chance is 10%). G reads the plain
+#: code: scaled by 10 there too, it drowned the 64 noise inputs and every 3 looked like every other.
+CODE_SCALE = 10.0
+
+
+def one_hot(labels, n_classes=N_CLASSES, dtype="float64"):
+    """Rows of the identity for integer labels (n,) in [0, n_classes): (n, n_classes)."""
+    n_classes = _checks.positive_int(n_classes, "n_classes", minimum=2)
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu" or (
+            labels.size and (labels.min() < 0 or labels.max() >= n_classes)):
+        raise ValueError(f"labels must be a 1-D integer array with values in [0, {n_classes - 1}], "
+                         f"got {_checks.describe(labels)}")
+    return np.eye(n_classes, dtype=_checks.float_dtype(dtype))[labels]
+
+
+def conditional_input(z, labels, n_classes=N_CLASSES, scale=1.0):
+    """What a conditional player reads: the rows of z (n, m) (noise, or flattened images) with
+    `scale` times the one-hot code of each row's label appended, in z's dtype: (n, m + n_classes)."""
+    z = _checks.as_float_array(z, "z")
+    if z.ndim != 2:
+        raise ValueError(f"z must have shape (n, m), got {z.shape}")
+    scale = _checks.number_in(scale, "scale", 0, low_open=True)
+    code = scale * one_hot(labels, n_classes, z.dtype)
+    if len(code) != len(z):
+        raise ValueError(f"need one label per row of z: {len(z)} rows, {len(code)} labels")
+    return np.concatenate([z, code.astype(z.dtype, copy=False)], axis=1)
+
+
+def to_pixels(images):
+    """Images from the generator's range [-1, 1] to pixels in [0, 1], as (n, 28, 28)."""
+    images = _checks.as_float_array(images, "images")
+    if images.ndim < 2 or images[0].size != N_PIXELS:
+        raise ValueError(f"images must have shape (n, {N_PIXELS}) or (n, 28, 28), got {images.shape}")
+    return np.clip((images.reshape(len(images), 28, 28) + 1) / 2, 0, 1)
+
+
+class DigitGAN:
+    """Two MLPs playing the game on flattened digits in [-1, 1]. n_classes = 0: a plain GAN;
+    n_classes = k: a conditional one, the label's one-hot code appended to the input of both
+    players (D's times CODE_SCALE). G: (latent_dim [+ k],) -> (784,) tanh; D: (784 [+ k],) ->
+    (1,), a logit. Both train by Adam(learning_rate, beta_1); `D.optimizer`, `g_optimizer`."""
+
+    def __init__(self, latent_dim=DIGIT_LATENT, n_classes=0, g_units=(256, 512), d_units=(512, 256),
+                 dropout=0.3, learning_rate=2e-4, beta_1=0.5, seed=0, dtype="float32"):
+        self.latent_dim = _checks.positive_int(latent_dim, "latent_dim")
+        self.n_classes = _checks.positive_int(n_classes, "n_classes", minimum=0)
+        if self.n_classes == 1:
+            raise ValueError("n_classes must be 0 (unconditional) or >= 2, got 1")
+        dropout = _checks.number_in(dropout, "dropout", 0, 1, high_open=True)
+        seeds = np.random.SeedSequence(_checks.positive_int(seed, "seed", minimum=0)).spawn(2)
+        k = self.n_classes
+        g_layers = [Dense(u, "leaky_relu") for u in g_units] + [Dense(N_PIXELS, "tanh")]
+        g_rng, d_rng = (np.random.default_rng(s) for s in seeds)
+        self.G = Sequential(g_layers).build((self.latent_dim + k,), seed=g_rng, dtype=dtype)
+        d_layers = []
+        for u in d_units:
+            d_layers += [Dense(u, "leaky_relu")] + ([Dropout(dropout)] if dropout else [])
+        self.D = Sequential(d_layers + [Dense(1)]).build((N_PIXELS + k,), seed=d_rng, dtype=dtype)
+        self.bce = losses.BinaryCrossentropy(from_logits=True)
+        self.D.compile(self.bce, optimizers.Adam(learning_rate, beta_1=beta_1), metrics=())
+        self.g_optimizer = optimizers.Adam(learning_rate, beta_1=beta_1)
+
+    def _g_in(self, z, labels):
+        return conditional_input(z, labels, self.n_classes) if self.n_classes else z
+
+    def _d_in(self, x, labels):
+        return conditional_input(x, labels, self.n_classes, CODE_SCALE) if self.n_classes else x
+
+    def train_step(self, x, labels, z, fake_labels):
+        """One step of D on real x (b, 784) with their labels and fakes from z (b, latent_dim)
+        asked to be fake_labels (b,) (labels are ignored by an unconditional GAN), then one step
+        of G through D, whose weights stay put. -> (d_loss, g_loss), each before its step."""
+        b = len(x)
+        g_in = self._g_in(z, fake_labels)
+        fake = self.G.forward(g_in, training=True)
+        both = np.concatenate([self._d_in(x, labels), self._d_in(fake, fake_labels)])
+        y = np.concatenate([np.ones((b, 1)), np.zeros((b, 1))]).astype(x.dtype)
+        d_loss = 2 * self.D.train_step(both, y)     # the BCE mean over 2b: the sum of the halves
+        fake = self.G.forward(g_in, training=True)  # G's step: the same noise, through D
+        logits = self.D.forward(self._d_in(fake, fake_labels), training=True)
+        ones = np.ones((b, 1), x.dtype)
+        g_loss = self.bce(ones, logits)             # non-saturating: -mean log sigma(l)
+        dx = self.D.backward(self.bce.gradient(ones, logits))[:, :N_PIXELS]  # the image's share
+        self.G.backward(dx)
+        self.g_optimizer.apply(dict(self.G.params), dict(self.G.grads))      # G's weights only
+        return d_loss, g_loss
+
+    def generate(self, z, labels=None):
+        """Images (n, 784) in [-1, 1] from noise z (n, latent_dim) (and labels (n,) if conditional)."""
+        z = _checks.as_float_array(z, "z")
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(f"z must have shape (n, {self.latent_dim}), got {z.shape}")
+        if self.n_classes and labels is None:
+            raise ValueError("a conditional generator needs labels, one per row of z")
+        return self.G.forward(self._g_in(z.astype(self.G.dtype, copy=False), labels))
+
+
+def digit_generator(weights, n_classes=0, latent_dim=DIGIT_LATENT, g_units=(256, 512)):
+    """A DigitGAN's generator (float32) holding `weights` (a list as `get_weights` returns, e.g.
+    `data.weights("ch12_gan_digits")`): a built Sequential (latent_dim [+ n_classes],) -> (784,)."""
+    G = DigitGAN(latent_dim, n_classes, g_units, seed=0).G
+    G.set_weights(list(weights))
+    return G
+
+
+def train_digits(gan, x, labels, steps, batch_size=64, seed=0, every=None):
+    """Train `gan` for `steps` steps on images x (n, 784) in [-1, 1] with labels (n,): each step
+    draws batch_size real examples (with replacement), noise and uniformly random fake labels from
+    `seed`. BLAS runs on one thread, so a seed gives the same weights byte for byte.
+    -> {"d_loss": (steps,), "g_loss": (steps,), "snapshots": {step: G's weights} every `every`}."""
+    from threadpoolctl import threadpool_limits
+
+    if not isinstance(gan, DigitGAN):
+        raise TypeError(f"gan must be a DigitGAN, got {_checks.describe(gan)}")
+    x = _checks.as_float_array(x, "x").astype(gan.G.dtype, copy=False)
+    labels = np.asarray(labels)
+    if x.ndim != 2 or x.shape[1] != N_PIXELS or labels.shape != (len(x),):
+        raise ValueError(f"x must be (n, {N_PIXELS}) with labels (n,), got {x.shape} and {labels.shape}")
+    steps = _checks.positive_int(steps, "steps", minimum=0)
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    every = steps if every is None else _checks.positive_int(every, "every")
+    rng = _checks.generator(seed, "seed")
+    k = max(gan.n_classes, 2)
+    d_losses, g_losses, snapshots = np.zeros(steps), np.zeros(steps), {}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for step in range(steps):
+            idx = rng.integers(len(x), size=batch_size)
+            z = rng.standard_normal((batch_size, gan.latent_dim)).astype(gan.G.dtype)
+            fake_labels = rng.integers(k, size=batch_size)
+            d_losses[step], g_losses[step] = gan.train_step(x[idx], labels[idx], z, fake_labels)
+            if (step + 1) % every == 0:
+                snapshots[step + 1] = gan.G.get_weights()
+    return {"d_loss": d_losses, "g_loss": g_losses, "snapshots": snapshots}
+
+
+def keras_digit_gan(gan):
+    """Keras twins of a DigitGAN's G and D (same weights) and fresh twins of its optimisers:
+    (G_k, D_k, g_opt, d_opt)."""
+    return gan.G.to_keras(), gan.D.to_keras(), gan.g_optimizer.to_keras(), gan.D.optimizer.to_keras()
+
+
+def keras_digit_train_step(G_k, D_k, g_opt, d_opt, x, labels, z, fake_labels, n_classes=0):
+    """The DigitGAN step by GradientTape on Keras twins of G and D (use no dropout to compare:
+    Keras draws its own masks). -> (d_loss, g_loss) before the steps."""
+    import tensorflow as tf
+
+    b, dtype = len(x), D_k.layers[0].variable_dtype
+    bce = losses.BinaryCrossentropy(from_logits=True).to_keras(dtype=dtype)
+
+    def coded(a, lab, scale=CODE_SCALE):
+        code = scale * tf.one_hot(lab, n_classes, dtype=dtype)
+        return tf.concat([a, code], axis=1) if n_classes else a
+
+    g_in = coded(tf.constant(z, dtype), fake_labels, 1.0)
+    both = tf.concat([coded(tf.constant(x, dtype), labels), coded(G_k(g_in), fake_labels)], axis=0)
+    y = tf.concat([tf.ones((b, 1), dtype), tf.zeros((b, 1), dtype)], axis=0)
+    with tf.GradientTape() as tape:
+        d_mean = bce(y, D_k(both, training=True))
+    d_opt.apply_gradients(zip(tape.gradient(d_mean, D_k.trainable_variables), D_k.trainable_variables))
+    with tf.GradientTape() as tape:
+        logits = D_k(coded(G_k(g_in, training=True), fake_labels), training=True)
+        g_loss = bce(tf.ones_like(logits), logits)
+    g_opt.apply_gradients(zip(tape.gradient(g_loss, G_k.trainable_variables), G_k.trainable_variables))
+    return 2 * float(d_mean), float(g_loss)
+
+
+def tile(images, cols=10, levels=None):
+    """Images (n, 28, 28) (or (n, 784)) laid out in rows of `cols`, a one-pixel gap between them,
+    as one (rows * 29 - 1, cols * 29 - 1) picture (empty places stay 0). `levels`: round pixels in
+    [0, 1] to that many grey levels (a figure of 16 levels weighs a third of one of 256)."""
+    images = _checks.as_float_array(images, "images")
+    if images.ndim < 2 or images[0].size != N_PIXELS:
+        raise ValueError(f"images must have shape (n, {N_PIXELS}) or (n, 28, 28), got {images.shape}")
+    cols = _checks.positive_int(cols, "cols")
+    if levels is not None:
+        images = np.round(images * (_checks.positive_int(levels, "levels", minimum=2) - 1)) / (levels - 1)
+    images = images.reshape(len(images), 28, 28)
+    rows = -(-len(images) // cols)
+    out = np.zeros((rows * 29 - 1, cols * 29 - 1), images.dtype)
+    for i, image in enumerate(images):
+        r, c = divmod(i, cols)
+        out[29 * r:29 * r + 28, 29 * c:29 * c + 28] = image
+    return out
+
+
+def few_per_class(labels, per_class, seed=0, n_classes=N_CLASSES):
+    """Indices of `per_class` examples of every class, drawn at random without replacement from
+    `seed`: (per_class * n_classes,), class by class."""
+    labels = np.asarray(labels)
+    per_class = _checks.positive_int(per_class, "per_class")
+    rng = _checks.generator(seed, "seed")
+    picked = []
+    for c in range(_checks.positive_int(n_classes, "n_classes", minimum=2)):
+        where = np.flatnonzero(labels == c)
+        if len(where) < per_class:
+            raise ValueError(f"class {c} has {len(where)} examples, fewer than per_class={per_class}")
+        picked.append(rng.choice(where, per_class, replace=False))
+    return np.concatenate(picked)
+
+
+def train_digit_classifier(x, y, steps=600, batch_size=32, units=128, seed=0, dtype="float32"):
+    """An MLP 784 -> units (ReLU) -> 10 (softmax) trained by Adam(1e-3) on images x (n, 784) in
+    [0, 1] with labels y (n,) for about `steps` mini-batch steps (whole epochs: the same number of
+    updates whatever n). Returns the model."""
+    x = _checks.as_float_array(x, "x")
+    steps = _checks.positive_int(steps, "steps")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    model = Sequential([Dense(_checks.positive_int(units, "units"), "relu"), Dense(N_CLASSES, "softmax")])
+    model.build((N_PIXELS,), seed=_checks.positive_int(seed, "seed", minimum=0), dtype=dtype)
+    model.compile("sparse_categorical_crossentropy", optimizers.Adam(1e-3))
+    epochs = max(1, round(steps / -(-len(x) // batch_size)))
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0)
+    return model
