@@ -404,6 +404,12 @@ NOTES = """## Reading the ratios
   (eager dispatch, the tape, `fit`'s callbacks and data adapter) costs more than the arithmetic. So
   the NumPy engine is faster for the chapters' models (Dense forward+backward, an MLP training
   epoch); the gap closes as the matrices grow (1024x1024), where both are BLAS-bound.
+- **Convolution, LSTM, attention** (chapters 10, 11, 13): against Keras's tape inside a
+  `tf.function` (a compiled graph on two threads) the engine is level or within 2x on one BLAS
+  thread. The CNN's cost is im2col's copies and the col2im scatter around one product per layer;
+  the LSTM's is 50 serial (64x64)(64x256) products and ~20 NumPy calls per step (its fused loop
+  keeps work arrays between calls: on this machine writing to freshly allocated memory costs about
+  1 ms per MB); attention's is a dozen small einsums and transposes per call, which the graph fuses.
 - Training steps in the NumPy engine run BLAS on one thread (`nnbook.engine.model`): on a 2-core machine
   that is also running Jupyter, two BLAS threads per small product were measured 10-40x slower.
 """
