@@ -125,7 +125,8 @@ def test_keras_twins_come_from_the_explicit_table_not_from_subclasses():
     assert set(twins.KERAS_TWINS) == {
         "Dense", "Activation", "Flatten", "Sequential", "BatchNormalization", "LayerNormalization",
         "Dropout", "Conv2D", "Conv1D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-        "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "Embedding", "SimpleRNN", "LSTM", "GRU"}
+        "MaxPooling1D", "AveragePooling1D", "GlobalAveragePooling1D", "Embedding", "SimpleRNN", "LSTM", "GRU",
+        "MultiHeadAttention"}
     assert all(cls.keras_class == name for name, cls in twins.KERAS_TWINS.items() if name != "Sequential")
     with pytest.raises(ValueError, match="no nnbook layer for keras.layers.Lambda"):
         twins.from_keras(keras.layers.Lambda(lambda t: t))
