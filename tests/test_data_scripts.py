@@ -57,3 +57,10 @@ def test_make_ch12_digits_reproduces_the_shipped_generators(tmp_path, part, name
     subprocess.run([sys.executable, str(ROOT / "data" / "make_ch12_digits.py"), str(tmp_path), part],
                    check=True, capture_output=True, cwd=tmp_path)
     assert sha256(tmp_path / name) == CHECKSUMS[name]
+
+
+def test_make_ch12_dcgan_reproduces_the_shipped_generator(tmp_path):
+    # Keras on one CPU thread, TensorFlow's op determinism and no oneDNN (about 70 CPU-s)
+    subprocess.run([sys.executable, str(ROOT / "data" / "make_ch12_dcgan.py"), str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+    assert sha256(tmp_path / "ch12_dcgan_digits.npz") == CHECKSUMS["ch12_dcgan_digits.npz"]

@@ -28,7 +28,8 @@ a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
 `data/make_ch10_weights.py`; "ch11_mnist1d_gru" is chapter 11's GRU for MNIST-1D
 (`nnbook.lab.sequences.mnist1d_gru`), trained by `data/make_ch11_gru.py`; "ch12_gan_digits" and
 "ch12_cgan_digits" are chapter 12's digit generators (`nnbook.lab.gan.digit_generator`), trained
-by `data/make_ch12_digits.py`.
+by `data/make_ch12_digits.py`; "ch12_dcgan_digits" is its convolutional generator
+(`nnbook.lab.gan.keras_dcgan`), trained by `data/make_ch12_dcgan.py`.
 """
 
 import hashlib
@@ -51,12 +52,14 @@ CHECKSUMS = {
     "ch12_gan_digits.npz": "6b355aeba070223fe9d72fc95c539cf91143653336bd18c9d982a373085748a5",
     "ch12_cgan_digits.npz": "1ecdc7687adc63d4c67c3c5f4eeecdde0d605204d148c0ad49155e2ca67ed1ba",
     "ch12_mixtures.npz": "28c3a088edb132b07251e010c8970cf238adb82faa06401d156af3baf38c7658",
+    "ch12_dcgan_digits.npz": "7a92d21a6f90bbe91179c73853d808a1eac9a885acd3efd976f557a08090d577",
 }
 
 #: name in `weights` -> the file under `data/` holding them.
 WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz", "ch10_grid_detector": "ch10_grid_detector.npz",
            "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz",
-           "ch12_gan_digits": "ch12_gan_digits.npz", "ch12_cgan_digits": "ch12_cgan_digits.npz"}
+           "ch12_gan_digits": "ch12_gan_digits.npz", "ch12_cgan_digits": "ch12_cgan_digits.npz",
+           "ch12_dcgan_digits": "ch12_dcgan_digits.npz"}
 
 
 def data_dir():

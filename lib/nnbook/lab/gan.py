@@ -30,6 +30,10 @@ both counted on 2,500 generated points. For digits, `class_score` counts the dis
 classifier assigns to the generated images and the KL divergence of their label histogram from
 the uniform one.
 
+**Digits** (below `# --- digits ---`). `DigitGAN`: MLP players on 28 x 28 digits, optionally
+class-conditional (the label's one-hot code appended to both players' inputs); `keras_dcgan`: the
+convolutional players of DCGAN (Radford et al., 2016) in Keras, with its training step.
+
 Keras is imported only inside `keras_*` functions.
 """
 
@@ -593,3 +597,79 @@ def train_digit_classifier(x, y, steps=600, batch_size=32, units=128, seed=0, dt
     epochs = max(1, round(steps / -(-len(x) // batch_size)))
     model.fit(x, y, epochs=epochs, batch_size=batch_size, seed=seed, verbose=0)
     return model
+
+
+# --- a convolutional generator (DCGAN) in Keras ---------------------------------------------------
+# The DCGAN recipe of Radford et al. (2016), made small enough for a CPU: G grows the image from a
+# 7 x 7 map by two fractionally-strided (transposed) convolutions, 7 -> 14 -> 28, with batch
+# normalisation after every layer but the output (tanh) and ReLU inside; D shrinks it by two
+# strided convolutions with leaky ReLU (slope 0.2), no pooling, and reads a logit off the last
+# map. `data/make_ch12_dcgan.py` trains the generator the chapter ships.
+
+DCGAN_FILTERS = (64, 32)  # G's channels at 7 x 7 and at 14 x 14; D uses them in reverse order
+
+
+def keras_dcgan(latent_dim=DIGIT_LATENT, seed=0, filters=DCGAN_FILTERS, dropout=0.0):
+    """A DCGAN-style pair of Keras models, initial weights drawn from `seed`:
+    G: (n, latent_dim) -> (n, 28, 28, 1) in [-1, 1]; D: (n, 28, 28, 1) -> (n, 1), a logit.
+    `dropout` after each of D's convolutions (0: none; with 0.3 the shipped run's recipe scored
+    worse on chapter 12's class score after 1,500 steps, KL 0.21 against 0.13)."""
+    import keras
+
+    latent_dim = _checks.positive_int(latent_dim, "latent_dim")
+    keras.utils.set_random_seed(_checks.positive_int(seed, "seed", minimum=0))
+    if not isinstance(filters, (tuple, list)) or len(filters) != 2:
+        raise ValueError(f"filters must be a pair of channel counts (at 7 x 7, at 14 x 14), got "
+                         f"{_checks.describe(filters)}")
+    wide, narrow = (_checks.positive_int(f, "filters") for f in filters)
+    dropout = _checks.number_in(dropout, "dropout", 0, 1, high_open=True)
+    L = keras.layers
+    G = keras.Sequential([
+        keras.Input((latent_dim,)),
+        L.Dense(7 * 7 * wide, use_bias=False), L.BatchNormalization(), L.ReLU(),
+        L.Reshape((7, 7, wide)),
+        L.Conv2DTranspose(narrow, 4, strides=2, padding="same", use_bias=False),   # 14 x 14
+        L.BatchNormalization(), L.ReLU(),
+        L.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh"),     # 28 x 28
+    ], name="dcgan_generator")
+    D = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        L.Conv2D(narrow, 4, strides=2, padding="same"), L.LeakyReLU(0.2),   # 14 x 14
+        *([L.Dropout(dropout)] if dropout else []),
+        L.Conv2D(wide, 4, strides=2, padding="same"), L.LeakyReLU(0.2),     # 7 x 7
+        *([L.Dropout(dropout)] if dropout else []),
+        L.Flatten(), L.Dense(1),
+    ], name="dcgan_discriminator")
+    return G, D
+
+
+def keras_dcgan_train_step(G, D, learning_rate=2e-4, beta_1=0.5):
+    """The alternating step for a (G, D) of `keras_dcgan`, as a compiled tf.function
+    `step(real, z) -> (d_loss, g_loss)` (each before its update): real (b, 28, 28, 1) in [-1, 1],
+    z (b, latent_dim). Each player has its own Adam(learning_rate, beta_1)."""
+    import keras
+    import tensorflow as tf
+
+    for name, model in (("G", G), ("D", D)):
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"{name} must be a keras.Model from keras_dcgan, got {_checks.describe(model)}")
+    learning_rate = _checks.number_in(learning_rate, "learning_rate", 0, low_open=True)
+    beta_1 = _checks.number_in(beta_1, "beta_1", 0, 1, high_open=True)
+    g_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    d_opt = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(real, z):
+        b = tf.shape(z)[0]
+        ones, zeros = tf.ones((b, 1)), tf.zeros((b, 1))
+        fake = G(z, training=True)
+        with tf.GradientTape() as tape:                    # D: real -> 1, fake -> 0
+            d_loss = bce(ones, D(real, training=True)) + bce(zeros, D(fake, training=True))
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, D.trainable_variables), D.trainable_variables))
+        with tf.GradientTape() as tape:                    # G through D: non-saturating, fake -> 1
+            g_loss = bce(ones, D(G(z, training=True), training=True))
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, G.trainable_variables), G.trainable_variables))
+        return d_loss, g_loss
+
+    return step
