@@ -338,14 +338,9 @@ class MultiHeadAttention(Layer):
                              f"this one {', '.join(f'{k}={ours[k]}' for k in differ)}")
 
     def set_from_keras(self, keras_layer):
-        """Copy the weights of a built keras.layers.MultiHeadAttention of the same shapes."""
-        self.check_built("set_from_keras")
-        if type(keras_layer).__name__ != self.keras_class:
-            raise TypeError(f"MultiHeadAttention takes weights from a keras.layers.MultiHeadAttention, "
-                            f"got {type(keras_layer).__name__}")
-        if not keras_layer.built:
-            raise ValueError(f"the Keras layer {keras_layer.name!r} is not built: it has no weights yet")
-        self.check_keras_config(keras_layer)
+        """Copy the weights of a built keras.layers.MultiHeadAttention of the same shapes (by
+        position: its sublayers' variables share the names "kernel" and "bias")."""
+        self.check_twin(keras_layer)
         theirs = keras_layer.get_weights()
         for (name, ours), w in zip(self.params.items(), theirs):
             if w.shape != ours.shape:

@@ -153,13 +153,7 @@ class Layer:
     def set_from_keras(self, keras_layer):
         """Copy the weights (trainable and not) of `keras_layer`, a built twin of the same
         shape, into `params` and `state`."""
-        self.check_built("set_from_keras")
-        if type(keras_layer).__name__ != self.keras_class:
-            raise TypeError(f"{type(self).__name__} takes weights from a keras.layers.{self.keras_class}, "
-                            f"got {type(keras_layer).__name__}")
-        if not keras_layer.built:
-            raise ValueError(f"the Keras layer {keras_layer.name!r} is not built: it has no weights yet")
-        self.check_keras_config(keras_layer)
+        self.check_twin(keras_layer)
         ours = {**self.params, **self.state}
         theirs = {v.name: np.asarray(v) for v in keras_layer.weights}
         if set(theirs) != set(ours):
@@ -171,6 +165,17 @@ class Layer:
                                  f"expects {ours[k].shape}")
             ours[k][...] = w
         return self
+
+    def check_twin(self, keras_layer):
+        """Raise unless this layer is built and `keras_layer` is a built Keras layer of the twin
+        class with the same configuration (what every `set_from_keras` checks first)."""
+        self.check_built("set_from_keras")
+        if type(keras_layer).__name__ != self.keras_class:
+            raise TypeError(f"{type(self).__name__} takes weights from a keras.layers.{self.keras_class}, "
+                            f"got {type(keras_layer).__name__}")
+        if not keras_layer.built:
+            raise ValueError(f"the Keras layer {keras_layer.name!r} is not built: it has no weights yet")
+        self.check_keras_config(keras_layer)
 
     def check_keras_config(self, keras_layer):
         """Raise ValueError if `keras_layer` computes something else (checked by subclasses)."""
