@@ -14,23 +14,11 @@ byte (tests/test_data_scripts.py). Run from anywhere: `python data/make_ch10_wei
 in data/README.md with the sha256 it prints. About 60 CPU-seconds.
 """
 
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ["TF_DETERMINISTIC_OPS"] = "1"
-os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # oneDNN's kernels may sum in a load-dependent order
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
-
+import deterministic_tf  # noqa: F401  (first: one thread, op determinism, no oneDNN; lib/ on the path)
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-
-tf.config.threading.set_intra_op_parallelism_threads(1)
-tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.experimental.enable_op_determinism()
 
 from nnbook.book.data import load, sha256  # noqa: E402
 from nnbook.lab import convnets, detection  # noqa: E402
