@@ -35,6 +35,9 @@ SETTINGS = [
     ("AdamW", {"learning_rate": 0.01, "weight_decay": 0.1, "amsgrad": True}),
     ("AdamW", {"learning_rate": ("ExponentialDecay", (0.01, 15, 0.7), {"staircase": True}),
                "weight_decay": 0.05}),
+    ("Adagrad", {}),
+    ("Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.5, "epsilon": 1e-5}),
+    ("Adagrad", {"learning_rate": ("CosineDecay", (0.05, 80)), "initial_accumulator_value": 0.0}),
 ]
 
 
@@ -171,7 +174,13 @@ def _path_error(path_a, path_b, w0):
     return worst
 
 
-@pytest.mark.parametrize("index", range(len(SETTINGS)), ids=[_id(s) for s in SETTINGS])
+# Adagrad at its default rate (index 15) is left out here and checked bit for bit below: TensorFlow's
+# graph rewrites g / sqrt(a + eps) as g * rsqrt(a + eps), one ulp off, and with steps of ~1e-3 those
+# ulps of w add up to a path error of 4.4e-5 over 100 steps (measured); eagerly Keras computes ours.
+FLOAT32_AT_FLOATX = [i for i in range(len(SETTINGS)) if i != 15]
+
+
+@pytest.mark.parametrize("index", FLOAT32_AT_FLOATX, ids=[_id(SETTINGS[i]) for i in FLOAT32_AT_FLOATX])
 def test_float32_matches_keras_at_its_default_floatx(index):
     """What a reader runs: Keras at floatx float32 (learning rate and schedules in float32, Python
     floats as arguments) with float32 variables, against our optimiser on float32 arrays, 100 steps.
@@ -188,6 +197,18 @@ def test_float32_matches_keras_at_its_default_floatx(index):
     assert error <= TOL32
 
 
+def test_adagrad_float32_equals_keras_eager_bit_for_bit():
+    w0, grads = _problem(seed=3, dtype=np.float32)
+    ours = _run_numpy(O.Adagrad(), w0, grads)
+    keras.config.set_floatx("float32")  # the autouse fixture restores it afterwards
+    opt = keras.optimizers.Adagrad()
+    variables = [keras.Variable(w0[k].copy()) for k in SHAPES]
+    for step, g in zip(ours, grads, strict=True):
+        opt.apply_gradients([(tf.constant(g[k]), v) for k, v in zip(SHAPES, variables)])
+        for k, v in zip(SHAPES, variables):
+            np.testing.assert_array_equal(step[k], v.numpy())
+
+
 @pytest.mark.parametrize("index, change", [
     (2, {"nesterov": False}),
     (3, {"learning_rate": ("ExponentialDecay", (0.1, 10, 0.51))}),
@@ -195,7 +216,8 @@ def test_float32_matches_keras_at_its_default_floatx(index):
     (8, {"epsilon": 1e-6}),
     (8, {"beta_2": 0.9985}),
     (12, {"weight_decay": 0.0041}),
-], ids=["nesterov", "schedule", "centered", "epsilon", "beta_2", "weight_decay"])
+    (16, {"initial_accumulator_value": 0.45}),
+], ids=["nesterov", "schedule", "centered", "epsilon", "beta_2", "weight_decay", "accumulator"])
 def test_the_comparison_detects_a_different_rule(index, change):
     """The agreement test can fail: one slightly different hyperparameter breaks the bound."""
     name, kwargs = SETTINGS[index]
@@ -350,8 +372,9 @@ def test_get():
     opt = O.get("SGD", learning_rate=0.1, momentum=0.9)
     assert isinstance(opt, O.SGD) and opt.learning_rate == 0.1 and opt.momentum == 0.9
     assert O.get(opt) is opt
-    with pytest.raises(ValueError, match="unknown optimizer 'adagrad'.*sgd, rmsprop, adam, adamw"):
-        O.get("adagrad")
+    assert isinstance(O.get("adagrad"), O.Adagrad) and O.get("Adagrad").initial_accumulator_value == 0.1
+    with pytest.raises(ValueError, match="unknown optimizer 'adadelta'.*sgd, adagrad, rmsprop, adam, adamw"):
+        O.get("adadelta")
     with pytest.raises(TypeError, match="got float"):
         O.get(0.1)
     with pytest.raises(ValueError, match="extra arguments"):
@@ -463,6 +486,8 @@ def test_state_shape_mismatch():
     (lambda: O.Adam(amsgrad=None), TypeError, "amsgrad"),
     (lambda: O.AdamW(weight_decay=-0.1), ValueError, "weight_decay"),
     (lambda: O.AdamW(weight_decay=None), TypeError, "weight_decay must be a number"),
+    (lambda: O.Adagrad(initial_accumulator_value=-1.0), ValueError, "initial_accumulator_value"),
+    (lambda: O.Adagrad(epsilon=0.0), ValueError, "epsilon"),
     (lambda: S.ExponentialDecay(0.1, 0, 0.5), ValueError, "decay_steps"),
     (lambda: S.ExponentialDecay(0.1, 10, -0.5), ValueError, "decay_rate"),
     (lambda: S.ExponentialDecay(0.1, 10, 0.5, staircase="no"), TypeError, "staircase"),

@@ -9,6 +9,7 @@ is checked at every step to be a finite number >= 0):
 | optimiser | update (t = iterations + 1)                                                            |
 |-----------|----------------------------------------------------------------------------------------|
 | SGD       | w -= eta g; with momentum mu: m = mu m - eta g, w += m (Nesterov: w += mu m - eta g)   |
+| Adagrad   | a += g^2 (a starts at initial_accumulator_value), w -= eta g / sqrt(a + eps)            |
 | RMSprop   | v = rho v + (1 - rho) g^2, w -= eta g / sqrt(v + eps) (centred: v - gbar^2 + eps)      |
 | Adam      | m += (1 - b1)(g - m), v += (1 - b2)(g^2 - v), w -= eta_t m / (sqrt(v) + eps),          |
 |           | eta_t = eta sqrt(1 - b2^t) / (1 - b1^t)                                                |
@@ -119,7 +120,7 @@ class Optimizer:
                 f"{self.iterations} (did training diverge? try a smaller learning rate)"
             )
         if key not in self.state:  # first sight of this parameter
-            self.state[key] = {slot: np.zeros_like(w) for slot in self._slots()}
+            self.state[key] = {slot: np.full_like(w, self._initial(slot)) for slot in self._slots()}
         state = self.state[key]
         if any(s.shape != w.shape for s in state.values()):
             raise ValueError(
@@ -144,6 +145,10 @@ class Optimizer:
 
     def _slots(self):
         return ()
+
+    def _initial(self, slot):
+        """The value a state array starts from (0 unless a subclass says otherwise)."""
+        return 0.0
 
     def _kwargs(self):
         """The constructor's arguments, as Keras names them."""
@@ -197,6 +202,35 @@ class SGD(Optimizer):
             w += m * mu - g * eta
         else:
             w += m
+
+
+class Adagrad(Optimizer):
+    """Divide the step by the root of the sum of all past squared gradients (Duchi et al. 2011):
+    a += g^2; w -= eta g / sqrt(a + eps). The sum only grows, so the steps shrink for good."""
+
+    keras_name = "Adagrad"
+
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
+                 **clipping):
+        super().__init__(learning_rate, **clipping)
+        self.initial_accumulator_value = number_in(initial_accumulator_value,
+                                                   "initial_accumulator_value", 0)
+        self.epsilon = number_in(epsilon, "epsilon", 0, low_open=True)
+
+    def _kwargs(self):
+        return {"initial_accumulator_value": self.initial_accumulator_value,
+                "epsilon": self.epsilon}
+
+    def _slots(self):
+        return ("accumulator",)
+
+    def _initial(self, slot):
+        return self.initial_accumulator_value
+
+    def _update(self, w, g, eta, state):
+        a = state["accumulator"]
+        a += np.square(g)
+        w -= eta * g / np.sqrt(a + self.epsilon)
 
 
 class RMSprop(Optimizer):
@@ -292,11 +326,11 @@ class AdamW(Adam):
         return {"weight_decay": self.weight_decay, **super()._kwargs()}
 
 
-OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adam, AdamW)}
+OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)}
 
 
 def get(name, **kwargs):
-    """An optimiser by name ("sgd", "rmsprop", "adam", "adamw"; any case) built with `kwargs`;
+    """An optimiser by name ("sgd", "adagrad", "rmsprop", "adam", "adamw"; any case) built with `kwargs`;
     an `Optimizer` instance is returned as it is."""
     if isinstance(name, Optimizer):
         if kwargs:
