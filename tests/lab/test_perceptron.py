@@ -336,3 +336,46 @@ def test_large_inputs_stay_finite():
     layer = P.keras_perceptron(2, w=[1e4, -1e4], b=-1e4)
     np.testing.assert_array_equal(P.keras_predict(layer, big), P.Perceptron(
         2, w=[1e4, -1e4], b=-1e4).predict(big))
+
+
+# --- pocket and averaged perceptron ----------------------------------------------------------------
+
+
+def test_pocket_and_average_by_brute_force():
+    d = load("moons")
+    x, y = d.x_train.astype(np.float64), d.y_train
+    r = P.pocket_and_average(x, y, epochs=7, eta=0.5, seed=3)
+    mistakes = lambda wb: int(np.sum((x @ wb[0] + wb[1] >= 0) != y))
+    # the same rule, replayed: every visited weight vector, in order
+    w, b, visited, after_update = np.zeros(2), 0.0, [], [(np.zeros(2), 0.0)]
+    for epoch in P.shuffled_orders(len(x), 7, 3):
+        for i in epoch:
+            error = y[i] - (x[i] @ w + b >= 0)
+            if error:
+                w, b = w + 0.5 * error * x[i], b + 0.5 * error
+                after_update.append((w.copy(), b))
+            visited.append((w.copy(), b))
+    np.testing.assert_allclose(r["last"][0], w)
+    np.testing.assert_allclose(r["average"][0], np.mean([v[0] for v in visited], axis=0), rtol=1e-12)
+    assert r["average"][1] == pytest.approx(np.mean([v[1] for v in visited]), rel=1e-12)
+    assert mistakes(r["pocket"]) == min(mistakes(v) for v in after_update)
+    assert len(r["trajectory"]) == 7 and mistakes(r["pocket"]) <= min(mistakes(v) for v in r["trajectory"])
+
+
+def test_pocket_on_separable_data_is_the_converged_perceptron():
+    x, y = _blobs()
+    r = P.pocket_and_average(x, y, epochs=50, seed=0)
+    p = P.Perceptron(2).fit(x, y, epochs=50, seed=0)
+    assert p.converged and np.all((x @ r["pocket"][0] + r["pocket"][1] >= 0) == y)
+    np.testing.assert_allclose(r["last"][0], p.w)
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"epochs": 0}, ValueError, "epochs"),
+    ({"eta": -1.0}, ValueError, "eta"),
+    ({"y": np.array([0, 2, 1])}, ValueError, "0 or 1|0/1|labels"),
+])
+def test_pocket_and_average_bad_input(kwargs, error, match):
+    args = {"x": np.zeros((3, 2)), "y": np.array([0, 1, 1]), **kwargs}
+    with pytest.raises(error, match=match):
+        P.pocket_and_average(**args)

@@ -2,7 +2,8 @@
 
 Labels are 0/1. For one example `x_i` (d,) the model predicts y_hat = step(w . x_i + b) and the
 rule moves the weights by the error:  w <- w + eta (y_i - y_hat) x_i,  b <- b + eta (y_i - y_hat).
-`update` is that single step; `Perceptron` applies it example by example over shuffled epochs.
+`update` is that single step; `Perceptron` applies it example by example over shuffled epochs;
+`pocket_and_average` runs it on data no line separates and keeps two better answers than the last.
 The Keras twin is a `keras.layers.Dense(1)` trained by the same rule written in `keras.ops`
 (`keras_perceptron`, `keras_fit`, `keras_predict`). `margin`, `radius` and `novikoff_bound` give
 the quantities of the convergence theorem (Novikoff, 1962).
@@ -169,6 +170,38 @@ class Perceptron:
         self.orders = order[: len(self.history)]
         return self
 
+
+
+def pocket_and_average(x, y, epochs=100, eta=1.0, seed=0):
+    """The perceptron rule for data that no line separates, and two ways to choose its answer.
+
+    The rule never settles on such data, so its last weights are wherever it was stopped. The
+    *pocket* (Gallant, 1990) keeps the weights with the fewest training mistakes seen after any
+    update; the *average* (Freund & Schapire, 1999) is the mean of the weights over every visit of
+    an example. x: (n, d), y: (n,) of 0/1, the epochs shuffled by `seed` as in `Perceptron.fit`.
+    Returns a dict of (w, b) pairs `last`, `pocket`, `average`, and `trajectory`, the (w, b) at the
+    end of each epoch (where a plain perceptron stopped after that many epochs would be).
+    """
+    x = _check_x(x)
+    y = _check_y(y, len(x))
+    epochs, eta = positive_int(epochs, "epochs"), number_in(eta, "eta", 0, low_open=True)
+    order = shuffled_orders(len(x), epochs, seed)
+    mistakes = lambda w, b: int(np.sum((x @ w + b >= 0) != y))
+    w, b = np.zeros(x.shape[1]), 0.0
+    pocket, fewest = (w.copy(), b), mistakes(w, b)
+    w_sum, b_sum, trajectory = np.zeros_like(w), 0.0, []
+    for epoch in range(epochs):
+        for i in order[epoch]:
+            error = y[i] - (x[i] @ w + b >= 0)
+            if error:
+                w, b = w + eta * error * x[i], b + eta * error
+                if mistakes(w, b) < fewest:
+                    pocket, fewest = (w.copy(), b), mistakes(w, b)
+            w_sum, b_sum = w_sum + w, b_sum + b
+        trajectory.append((w.copy(), b))
+    visits = epochs * len(x)
+    return {"last": (w, b), "pocket": pocket, "average": (w_sum / visits, b_sum / visits),
+            "trajectory": trajectory}
 
 # ---------------------------------------------------------------- convergence theorem
 def margin(x, y, w, b=0.0):
