@@ -345,7 +345,10 @@ def test_pocket_and_average_by_brute_force():
     d = load("moons")
     x, y = d.x_train.astype(np.float64), d.y_train
     r = P.pocket_and_average(x, y, epochs=7, eta=0.5, seed=3)
-    mistakes = lambda wb: int(np.sum((x @ wb[0] + wb[1] >= 0) != y))
+
+    def mistakes(wb):
+        return int(np.sum((x @ wb[0] + wb[1] >= 0) != y))
+
     # the same rule, replayed: every visited weight vector, in order
     w, b, visited, after_update = np.zeros(2), 0.0, [], [(np.zeros(2), 0.0)]
     for epoch in P.shuffled_orders(len(x), 7, 3):

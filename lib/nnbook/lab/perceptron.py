@@ -171,7 +171,6 @@ class Perceptron:
         return self
 
 
-
 def pocket_and_average(x, y, epochs=100, eta=1.0, seed=0):
     """The perceptron rule for data that no line separates, and two ways to choose its answer.
 
@@ -186,22 +185,26 @@ def pocket_and_average(x, y, epochs=100, eta=1.0, seed=0):
     y = _check_y(y, len(x))
     epochs, eta = positive_int(epochs, "epochs"), number_in(eta, "eta", 0, low_open=True)
     order = shuffled_orders(len(x), epochs, seed)
-    mistakes = lambda w, b: int(np.sum((x @ w + b >= 0) != y))
+
+    def mistakes(w, b):
+        return int(np.sum((x @ w + b >= 0) != y))
+
     w, b = np.zeros(x.shape[1]), 0.0
-    pocket, fewest = (w.copy(), b), mistakes(w, b)
+    pocket, fewest = (w, b), mistakes(w, b)
     w_sum, b_sum, trajectory = np.zeros_like(w), 0.0, []
     for epoch in range(epochs):
         for i in order[epoch]:
             error = y[i] - (x[i] @ w + b >= 0)
             if error:
-                w, b = w + eta * error * x[i], b + eta * error
-                if mistakes(w, b) < fewest:
-                    pocket, fewest = (w.copy(), b), mistakes(w, b)
+                w, b = w + eta * error * x[i], b + eta * error  # new arrays: no copies needed
+                if (count := mistakes(w, b)) < fewest:
+                    pocket, fewest = (w, b), count
             w_sum, b_sum = w_sum + w, b_sum + b
-        trajectory.append((w.copy(), b))
+        trajectory.append((w, b))
     visits = epochs * len(x)
     return {"last": (w, b), "pocket": pocket, "average": (w_sum / visits, b_sum / visits),
             "trajectory": trajectory}
+
 
 # ---------------------------------------------------------------- convergence theorem
 def margin(x, y, w, b=0.0):
