@@ -305,9 +305,13 @@ def test_mha_float32_stays_float32_and_matches_keras(seed):
     dq = layer.backward(dy)
     assert y.dtype == dq.dtype == np.float32 and all(g.dtype == np.float32 for g in layer.grads.values())
     assert relative_error(y, ky) <= 1e-5 and relative_error(dq, kgrads[0]) <= 1e-5
-    for name, g, kg in zip(layer.grads, layer.grads.values(), kgrads[1 + (value is not None):]):
-        if name != "key/bias":
-            assert relative_error(g, kg) <= 1e-5, name
+    # against the largest gradient: where a mask leaves each query one key, the query projection's
+    # gradient is exactly 0; ours is 0 and Keras's float32 kernels leave rounding noise of ~1e-7
+    pairs = [(name, g, kg) for name, g, kg in zip(layer.grads, layer.grads.values(),
+                                                  kgrads[1 + (value is not None):]) if name != "key/bias"]
+    scale = max(float(np.abs(g).max() + np.abs(kg).max()) for _, g, kg in pairs)
+    for name, g, kg in pairs:
+        assert np.abs(g - kg).max() <= 1e-5 * scale, name
 
 
 def test_mha_weights_both_ways_in_keras_order_and_its_defaults():
