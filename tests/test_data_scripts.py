@@ -28,7 +28,7 @@ def cpu_kind():
 
 
 # the kind of CPU each Keras-made file was made on (files made before this record: not known)
-MADE_ON = {}
+MADE_ON = {"ch13_char_lm.npz": "AuthenticAMD 25/1"}
 
 
 def assert_reproduced(made, name, same_quality):
@@ -141,3 +141,15 @@ def test_make_ch12_dcgan_reproduces_the_shipped_generator(tmp_path):
 
     assert_reproduced(tmp_path / "ch12_dcgan_digits.npz", "ch12_dcgan_digits.npz", as_good)
 
+
+def test_make_ch13_char_lm_reproduces_the_shipped_models(tmp_path):
+    # Keras on one CPU thread, TensorFlow's op determinism and no oneDNN (about 70 CPU-s)
+    subprocess.run([sys.executable, str(ROOT / "data" / "make_ch13_char_lm.py"), str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)
+
+    def as_good(shipped, made):  # the validation nats/char each model's curve ends at, within 0.02
+        with np.load(shipped) as a, np.load(made) as b:
+            for model in ("lstm", "gpt"):
+                assert abs(a[f"{model}_losses"][-1] - b[f"{model}_losses"][-1]) <= 0.02, model
+
+    assert_reproduced(tmp_path / "ch13_char_lm.npz", "ch13_char_lm.npz", as_good)

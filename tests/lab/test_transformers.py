@@ -167,3 +167,95 @@ def test_models_refuse_bad_input(split):
         tr.attention_maps(tr.lstm_sorter(6, 3), x[:2])
     with pytest.raises(TypeError, match="columns must be None or a slice"):
         tr.ExactMatch(x, y, columns=3)
+
+
+# --- the character-level language model --------------------------------------------------------------
+
+
+def _ids(rng, n, T, V):
+    return rng.integers(0, V, size=(n, T))
+
+
+@pytest.mark.parametrize("causal", [True, False])
+def test_char_lm_causality_is_what_the_mask_says(causal):
+    rng = np.random.default_rng(13)
+    model = tr.char_lm(11, 12, d_model=16, heads=2, ff_dim=32, blocks=2, causal=causal, seed=1)
+    x = _ids(rng, 3, 12, 11)
+    later = x.copy()
+    later[:, 7:] = (later[:, 7:] + 1 + rng.integers(0, 9, size=(3, 5))) % 11  # every later id changes
+    a, b = model.predict(x), model.predict(later)
+    assert a.shape == (3, 12, 11) and a.dtype == np.float32
+    if causal:  # positions 0..6 read nothing after them
+        np.testing.assert_array_equal(a[:, :7], b[:, :7])
+    else:
+        assert np.abs(a[:, :7] - b[:, :7]).max() > 1e-3
+    assert np.abs(a[:, 7:] - b[:, 7:]).max() > 1e-3
+
+
+def test_keras_char_lm_is_the_engine_model():
+    import keras
+
+    keras.utils.set_random_seed(2)
+    theirs = tr.keras_char_lm(9, 10, d_model=16, heads=4, ff_dim=24, blocks=2)
+    ours = tr.char_lm(9, 10, d_model=16, heads=4, ff_dim=24, blocks=2)
+    ours.set_weights(theirs.get_weights())
+    x = _ids(np.random.default_rng(0), 5, 10, 9)
+    k = np.asarray(theirs(x))
+    np.testing.assert_allclose(ours.predict(x), k, rtol=1e-5, atol=1e-5 * np.abs(k).max())
+    # one training step moves the Keras weights; the copy follows
+    theirs.train_on_batch(x, np.roll(x, -1, axis=1))
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x), np.asarray(theirs(x)), rtol=1e-5, atol=1e-5 * np.abs(k).max())
+
+
+def test_nats_per_char_on_known_inputs_and_against_keras():
+    import keras
+
+    assert tr.nats_per_char(np.zeros((2, 3, 7)), np.zeros((2, 3), dtype=int)) == pytest.approx(np.log(7))
+    logits = np.array([[[1000.0, 0.0], [0.0, 1000.0]]])  # sure and right, then sure and wrong
+    assert tr.nats_per_char(logits, np.array([[0, 0]])) == pytest.approx(500.0)
+    rng = np.random.default_rng(3)
+    z, t = rng.normal(scale=2, size=(4, 6, 8)), rng.integers(0, 8, size=(4, 6))
+    keras_loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(t, z.astype("float32"))
+    assert tr.nats_per_char(z, t) == pytest.approx(float(keras_loss), rel=1e-5)
+
+
+def test_sample_is_seeded_and_cold_sampling_is_the_argmax():
+    model = tr.char_lm(7, 8, d_model=8, heads=2, ff_dim=16, blocks=1, seed=4)
+    prompt = np.array([1, 2, 3])
+    ids, probs = tr.sample(model, prompt, 12, temperature=1.0, seed=5)
+    assert ids.shape == (12,) and probs.shape == (12, 7) and ids.min() >= 0 and ids.max() < 7
+    np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-12)
+    np.testing.assert_array_equal(ids, tr.sample(model, prompt, 12, temperature=1.0, seed=5)[0])
+    cold, cold_p = tr.sample(model, prompt, 12, temperature=1e-4, seed=6)
+    np.testing.assert_array_equal(cold, cold_p.argmax(axis=1))
+    # the first distribution is the model's at the prompt's last position; later ones read 8 ids at most
+    full = model.forward(prompt[None])[0, -1].astype(np.float64)
+    np.testing.assert_allclose(probs[0], np.exp(full) / np.exp(full).sum(), rtol=1e-5)
+
+
+def test_validation_curve_records_every_few_steps_and_the_end():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = tr.keras_char_lm(6, 8, d_model=8, heads=2, ff_dim=8, blocks=1)
+    x = _ids(np.random.default_rng(1), 40, 8, 6)
+    curve = tr.keras_validation_curve(x[:8], x[:8], every=2)
+    model.fit(x, x, epochs=1, batch_size=8, verbose=0, callbacks=[curve])  # 5 steps
+    assert curve.steps == [2, 4, 5]
+    assert curve.losses[-1] == pytest.approx(model.evaluate(x[:8], x[:8], verbose=0), rel=1e-6)
+
+
+def test_char_lm_refuses_bad_input():
+    with pytest.raises(ValueError, match="d_model must be a multiple of heads, got d_model 10 and heads 4"):
+        tr.char_lm(5, 8, d_model=10, heads=4)
+    with pytest.raises(ValueError, match="vocab_size must be an integer >= 2, got 1"):
+        tr.char_lm(1, 8)
+    with pytest.raises(ValueError, match=r"targets must be integers of shape \(2, 3\)"):
+        tr.nats_per_char(np.zeros((2, 3, 4)), np.zeros((2, 2), dtype=int))
+    with pytest.raises(ValueError, match=r"targets must lie in \[0, 4\), got values from 0 to 4"):
+        tr.nats_per_char(np.zeros((1, 2, 4)), np.array([[0, 4]]))
+    with pytest.raises(TypeError, match="model must be a built char_lm"):
+        tr.sample("a model", [1], 3)
+    with pytest.raises(ValueError, match="prompt_ids must hold at least one id"):
+        tr.sample(tr.char_lm(5, 4, d_model=4, heads=1, ff_dim=4, blocks=1), [], 3)

@@ -53,6 +53,8 @@ CHECKSUMS = {
     "ch12_cgan_digits.npz": "1ecdc7687adc63d4c67c3c5f4eeecdde0d605204d148c0ad49155e2ca67ed1ba",
     "ch12_mixtures.npz": "28c3a088edb132b07251e010c8970cf238adb82faa06401d156af3baf38c7658",
     "ch12_dcgan_digits.npz": "7a92d21a6f90bbe91179c73853d808a1eac9a885acd3efd976f557a08090d577",
+    "ch13_char_lm.npz": "fbf998705eb79393d47b2f9fa99e06c4a7761407378be5fb58462f9f7d1b912b",
+    "ch14_transfer.npz": "83cdb7e9a3235e1e3615c404ee5afea54c223b984532e7df1b945e45390173f2",
 }
 
 #: name in `weights` -> the file under `data/` holding them.

@@ -13,8 +13,11 @@ and chapter 11's LSTM on the same task and budget.
 * Measuring: `exact_match` (share of sequences right at every position), the callback
   `ExactMatch` (that share on held-out sequences after every epoch, optionally stopping at a
   target) and `attention_maps` (every block's attention weights, for plotting).
+* The character-level language model on chapter 11's corpus: `char_lm` (decoder-style, causal
+  TransformerBlocks) and its Keras twin `keras_char_lm` (same weight order), `nats_per_char`,
+  `sample` (with a temperature) and the Keras callback `keras_validation_curve`.
 
-Everything here runs on the NumPy engine; there is no Keras in this module.
+Everything here runs on the NumPy engine; Keras appears only inside the `keras_*` functions.
 """
 
 import numpy as np
@@ -238,3 +241,144 @@ def attention_maps(model, inputs):
                         f"got {_checks.describe(model)}")
     model.forward(model.check_input(inputs, "inputs"))
     return [block.attention.attention_weights.copy() for block in blocks]
+
+
+# --- a character-level language model -----------------------------------------------------------
+
+
+def _lm_size(vocab_size, length, d_model, heads, ff_dim, blocks):
+    vocab_size = _checks.positive_int(vocab_size, "vocab_size", minimum=2)
+    length = _checks.positive_int(length, "length")
+    d_model, heads = _checks.positive_int(d_model, "d_model"), _checks.positive_int(heads, "heads")
+    if d_model % heads:
+        raise ValueError(f"d_model must be a multiple of heads, got d_model {d_model} and heads {heads}")
+    return vocab_size, length, d_model, heads, _checks.positive_int(ff_dim, "ff_dim"), \
+        _checks.positive_int(blocks, "blocks")
+
+
+def char_lm(vocab_size, length, d_model=64, heads=4, ff_dim=256, blocks=2, causal=True, seed=0,
+            dtype="float32"):
+    """A decoder-style character model on the engine, built for (length,) character ids:
+    Embedding(vocab_size, d_model) -> PositionEmbedding(length) -> `blocks` pre-norm
+    TransformerBlocks (`heads` heads of d_model / heads dimensions, ff_dim hidden units, causal
+    mask unless `causal` is False) -> LayerNormalization -> Dense(vocab_size).
+    (n, T <= length) ids -> (n, T, vocab_size) logits of the next character at every position."""
+    vocab_size, length, d_model, heads, ff_dim, blocks = _lm_size(vocab_size, length, d_model, heads,
+                                                                  ff_dim, blocks)
+    layers = [Embedding(vocab_size, d_model), PositionEmbedding(length)]
+    layers += [TransformerBlock(heads, d_model // heads, ff_dim, causal=_checks.flag(causal, "causal"))
+               for _ in range(blocks)]
+    layers += [LayerNormalization(epsilon=1e-5), Dense(vocab_size)]
+    return Sequential(layers).build((length,), seed=seed, dtype=dtype)
+
+
+def keras_char_lm(vocab_size, length, d_model=64, heads=4, ff_dim=256, blocks=2, causal=True,
+                  learning_rate=3e-3):
+    """The Keras twin of `char_lm`, compiled (cross-entropy from the logits, Adam(learning_rate)):
+    Embedding -> the custom PositionEmbedding -> `blocks` blocks of keras.layers.LayerNormalization,
+    MultiHeadAttention(use_causal_mask=causal) and Dense -> LayerNormalization -> Dense. Its weights
+    come in `char_lm`'s order, so `char_lm(...).set_weights(model.get_weights())` copies them.
+    Seed it with keras.utils.set_random_seed first."""
+    import keras
+
+    from ..engine.layers.attention import keras_position_embedding, keras_transformer_block
+
+    template = char_lm(vocab_size, length, d_model, heads, ff_dim, blocks, causal)  # checks, configures
+    model = keras.Sequential(
+        [keras.Input((length,), dtype="int32"), keras.layers.Embedding(vocab_size, d_model),
+         keras_position_embedding(length, "float32")]
+        + [keras_transformer_block(layer) for layer in template.layers[2:-2]]
+        + [keras.layers.LayerNormalization(epsilon=1e-5), keras.layers.Dense(vocab_size)])
+    rate = _checks.number_in(learning_rate, "learning_rate", 0, low_open=True)
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  optimizer=keras.optimizers.Adam(rate))
+    return model
+
+
+# chapter 13's recipe for both character models (chapter 11's for its LSTM): windows of
+# LM_LENGTH characters, LM_EPOCHS epochs of LM_BATCH windows, the validation loss every LM_EVERY steps
+LM_LENGTH, LM_EPOCHS, LM_BATCH, LM_EVERY = 64, 2, 64, 16
+CHAR_LM = {"d_model": 64, "heads": 4, "ff_dim": 256, "blocks": 2}
+
+
+def keras_char_lstm(vocab_size, learning_rate=3e-3):
+    """Chapter 11's character model, compiled as chapter 11 compiles it: Embedding(vocab_size, 32)
+    -> LSTM(192, return_sequences) -> Dense(vocab_size, softmax), cross-entropy on the
+    probabilities, Adam(learning_rate). Seed it with keras.utils.set_random_seed first."""
+    import keras
+
+    vocab_size = _checks.positive_int(vocab_size, "vocab_size", minimum=2)
+    rate = _checks.number_in(learning_rate, "learning_rate", 0, low_open=True)
+    model = keras.Sequential([keras.Input((None,), dtype="int32"), keras.layers.Embedding(vocab_size, 32),
+                              keras.layers.LSTM(192, return_sequences=True),
+                              keras.layers.Dense(vocab_size, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(rate))
+    return model
+
+
+def nats_per_char(logits, targets):
+    """The mean cross-entropy, in nats, of next-character `logits` (..., V) against integer
+    `targets` (...): -mean log softmax(logits)[target], the log-softmax computed stably."""
+    logits = _checks.as_float_array(logits, "logits")
+    targets = np.asarray(targets)
+    if targets.dtype.kind not in "iu" or targets.shape != logits.shape[:-1] or targets.size == 0:
+        raise ValueError(f"targets must be integers of shape {logits.shape[:-1]} (logits without "
+                         f"their last axis), got {_checks.describe(targets)}")
+    if targets.min() < 0 or targets.max() >= logits.shape[-1]:
+        raise ValueError(f"targets must lie in [0, {logits.shape[-1]}), got values from "
+                         f"{targets.min()} to {targets.max()}")
+    z = logits - logits.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    return float(-np.take_along_axis(log_p, targets[..., None], axis=-1).mean())
+
+
+def sample(model, prompt_ids, n, temperature=1.0, seed=0):
+    """n character ids drawn after `prompt_ids` from a built `char_lm`, one at a time: the model
+    reads the last `length` ids (its PositionEmbedding's max_length), the logits at the last
+    position, divided by `temperature`, give p(next) = softmax(logits / temperature), which is
+    p ** (1 / temperature) renormalised. Returns (ids (n,), probs (n, V) at temperature 1)."""
+    if not isinstance(model, Sequential) or not any(isinstance(la, PositionEmbedding) for la in model.layers):
+        raise TypeError(f"model must be a built char_lm, got {_checks.describe(model)}")
+    ids = list(np.asarray(prompt_ids, dtype=np.int64).ravel())
+    if not ids:
+        raise ValueError("prompt_ids must hold at least one id")
+    n = _checks.positive_int(n, "n")
+    temperature = _checks.number_in(temperature, "temperature", 0, low_open=True)
+    rng = _checks.generator(seed)
+    length = next(la for la in model.layers if isinstance(la, PositionEmbedding)).max_length
+    out, probs = [], []
+    for _ in range(n):
+        logits = model.forward(np.array([ids[-length:]]))[0, -1].astype(np.float64)
+        p = np.exp(logits - logits.max())
+        probs.append(p / p.sum())
+        q = np.exp((logits - logits.max()) / temperature)
+        ids.append(int(rng.choice(len(q), p=q / q.sum())))
+        out.append(ids[-1])
+    return np.array(out), np.array(probs)
+
+
+def keras_validation_curve(x, y, every):
+    """A Keras callback that evaluates the model's compiled loss on (x, y) every `every`
+    training steps and once more at the end of training; `steps` and `losses` hold the record."""
+    import keras
+
+    every = _checks.positive_int(every, "every")
+
+    class ValidationCurve(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.steps, self.losses, self.step = [], [], 0
+
+        def _record(self):
+            self.steps.append(self.step)
+            self.losses.append(float(self.model.evaluate(x, y, batch_size=256, verbose=0)))
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step += 1
+            if self.step % every == 0:
+                self._record()
+
+        def on_train_end(self, logs=None):
+            if not self.steps or self.steps[-1] != self.step:
+                self._record()
+
+    return ValidationCurve()
