@@ -132,6 +132,20 @@ def test_chapter_pages_fetch_nothing_remote_and_carry_no_widget_state():
         assert html.count('class="nnbook-slider"') >= 1 and "widget-view+json" not in html
 
 
+# a printed output's text in the HTML: what a Markdown output would show if left unrendered
+OUTPUT_TEXT = re.compile(r'<div class="cell_output docutils container">\s*<p>(.*?)</p>', re.S)
+
+
+def test_markdown_outputs_are_rendered_with_their_maths_and_tables():
+    """A chapter's `display(Markdown(...))` is parsed as MyST (nb_render_markdown_format): its
+    $...$ becomes maths and its | a | b | rows a table, as in Jupyter, instead of literal text."""
+    for page in chapter_pages():
+        for text in OUTPUT_TEXT.findall(page.read_text()):
+            raw_maths = re.search(r"(?<![\\$])\$[^$\s][^$]*\$", text)
+            assert not raw_maths, f"{page.name}: raw maths in {text[:80]!r}"
+            assert not re.search(r"^\|.*\|$", text, re.M), f"{page.name}: a raw table in {text[:80]!r}"
+
+
 def test_site_ships_mathjax():
     chapter_pages()
     bundle = SITE / "_static" / "mathjax"
