@@ -17,7 +17,7 @@ def _quiet_check(exid, fn):
 
 
 def test_registered():
-    assert {"ch03.silu_grad", "ch03.softmax", "ch03.local_affine"} <= set(ids())
+    assert {"ch03.silu_grad", "ch03.softmax", "ch03.local_affine", "ch03.linear_pieces"} <= set(ids())
 
 
 # --- ch03.silu_grad ------------------------------------------------------------------------------
@@ -205,3 +205,41 @@ def _transposed(x, weights, biases):
 )
 def test_local_affine_wrong_answers_fail(wrong, case, fails_at):
     fails_at(check("ch03.local_affine", wrong, quiet=True), case)
+
+
+# --- ch03.linear_pieces --------------------------------------------------------------------------
+
+
+def test_linear_pieces_reference_passes():
+    assert check("ch03.linear_pieces", get("ch03.linear_pieces").reference, quiet=True).passed
+
+
+def test_linear_pieces_reference_counts_pieces_on_a_fine_grid():
+    rng = np.random.default_rng(7)
+    w, b, v = rng.normal(size=6), rng.normal(size=6), rng.normal(size=6)
+    x = np.linspace(-3, 3, 600_001)
+    y = np.maximum(0.0, np.outer(x, w) + b) @ v
+    kinks = np.abs(np.diff(y, 2)) > 1e-9 * np.abs(v * w).max()
+    # one run of kinked grid points per hinge
+    runs = np.count_nonzero(np.diff(kinks.astype(int)) == 1) + kinks[0]
+    assert get("ch03.linear_pieces").reference(w, b, v, -3.0, 3.0) == runs + 1
+
+
+def test_linear_pieces_counting_units_fails(fails_at):
+    fails_at(check("ch03.linear_pieces", lambda w, b, v, lo, hi: len(w) + 1, quiet=True), 2)
+
+
+def test_linear_pieces_ignoring_cancellation_fails(fails_at):
+    def wrong(w, b, v, lo, hi):
+        t = np.array([-bi / wi for wi, bi, vi in zip(w, b, v) if wi != 0 and vi != 0])
+        return len(np.unique(t[(t > lo) & (t < hi)])) + 1
+
+    fails_at(check("ch03.linear_pieces", wrong, quiet=True), 3)
+
+
+def test_linear_pieces_hinges_outside_the_interval_fail(fails_at):
+    def wrong(w, b, v, lo, hi):
+        t = np.array([-bi / wi for wi, bi, vi in zip(w, b, v) if wi != 0 and vi != 0])
+        return len(np.unique(t)) + 1
+
+    fails_at(check("ch03.linear_pieces", wrong, quiet=True), 2)

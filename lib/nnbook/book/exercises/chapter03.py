@@ -111,3 +111,36 @@ def local_affine(x, weights, biases):
             on = z > 0
             W, b, a = W * on, b * on, np.maximum(z, 0.0)
     return W, b
+
+
+def _linear_pieces_cases():
+    yield (np.array([1.0, -1.0]), np.array([0.0, 1.0]), np.array([1.0, 1.0]), -3.0, 3.0), {}
+    # a hinge outside the interval, a unit with w = 0 (no hinge) and a unit with v = 0 (no kink)
+    yield (np.array([2.0, 0.0, 1.0, 1.0]), np.array([-10.0, 1.0, 0.5, -1.0]),
+           np.array([1.0, 3.0, 0.0, -2.0]), -3.0, 3.0), {}
+    # two units hinge at x = 1 and their slope changes cancel: no kink there
+    yield (np.array([1.0, -2.0, 1.0]), np.array([-1.0, 2.0, 2.0]), np.array([2.0, -1.0, 1.0]),
+           -3.0, 3.0), {}
+    # two units share a hinge and do not cancel: one kink, not two
+    yield (np.array([1.0, 3.0]), np.array([-1.0, -3.0]), np.array([1.0, 1.0]), -3.0, 3.0), {}
+
+
+@exercise(
+    "ch03.linear_pieces",
+    cases=_linear_pieces_cases,
+    hint="The slope can change only where some unit's hinge -b_i / w_i lies inside the interval.",
+    more=("A unit with w_i = 0 has no hinge, and one with v_i = 0 puts no kink in y. Units with "
+          "the same hinge make one kink, and none if their slope changes v_i |w_i| add to zero.",
+          "Hinges t_i = -b_i / w_i for w_i != 0 with lo < t_i < hi; group equal t_i; count the "
+          "groups whose sum of v_i |w_i| is nonzero; return that count plus 1."),
+)
+def linear_pieces(w, b, v, lo, hi):
+    """Number of linear pieces of y(x) = sum_i v_i relu(w_i x + b_i) on [lo, hi]; w, b, v: (H,)."""
+    w, b, v = (np.asarray(u, dtype=float) for u in (w, b, v))
+    has = w != 0
+    t = -b[has] / w[has]
+    jump = (v * np.abs(w))[has]  # the slope of unit i's term grows by v_i |w_i| at its hinge
+    inside = (t > lo) & (t < hi)
+    hinges, group = np.unique(np.round(t[inside], 12), return_inverse=True)
+    kinks = np.bincount(group, weights=jump[inside], minlength=len(hinges))
+    return int(np.sum(np.abs(kinks) > 1e-12)) + 1
