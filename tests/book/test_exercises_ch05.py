@@ -2,11 +2,13 @@
 
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from scipy.special import logsumexp as scipy_logsumexp
 
 from nnbook.book.exercises import check, get, ids
+from nnbook.engine import losses
 
 
 def _quiet_check(exid, fn):
@@ -188,3 +190,58 @@ def test_huber_grad_reference_matches_centred_differences_and_keras():
 def test_huber_grad_wrong_answers_fail(wrong, case, fails_at):
     result = _quiet_check("ch05.huber_grad", wrong)
     fails_at(result, case)
+
+
+# --- ch05.categorical_hinge ----------------------------------------------------------------------
+
+EXID = "ch05.categorical_hinge"
+
+
+def test_hinge_registered():
+    assert EXID in ids()
+
+
+def test_hinge_reference_matches_keras_and_the_engine():
+    ex = get(EXID)
+    for args, kwargs in ex.cases():
+        z, t = args
+        per_example = ex.reference(z, t, **kwargs)
+        assert per_example.shape == (len(z),)
+        np.testing.assert_allclose(per_example, keras.losses.categorical_hinge(t, z).numpy(),
+                                   rtol=0, atol=1e-12)
+        assert losses.CategoricalHinge()(t, z) == pytest.approx(per_example.mean(), abs=1e-12)
+
+
+def test_hinge_reference_passes_and_stub_fails_with_hint(fails_at):
+    assert check(EXID, get(EXID).reference, quiet=True).passed
+
+    def stub(z, t):
+        raise NotImplementedError
+
+    fails_at(check(EXID, stub, quiet=True), 1)
+
+
+def _weston_watkins(z, t):  # sums the hinge over every wrong class instead of taking the largest
+    z, t = np.asarray(z, float), np.asarray(t, float)
+    pos = np.sum(t * z, axis=-1, keepdims=True)
+    return np.sum((1 - t) * np.maximum(0, 1 + z - pos), axis=-1)
+
+
+def _no_clip(z, t):  # forgets max(0, .)
+    z, t = np.asarray(z, float), np.asarray(t, float)
+    return 1 + np.max((1 - t) * z, axis=-1) - np.sum(t * z, axis=-1)
+
+
+def _strict_crammer_singer(z, t):  # max over j != y only: differs when every wrong score is < 0
+    z, t = np.asarray(z, float), np.asarray(t, float)
+    return np.maximum(0, 1 + np.max(np.where(t == 1, -np.inf, z), axis=-1) - np.sum(t * z, axis=-1))
+
+
+def _mean_not_per_example(z, t):
+    return get(EXID).reference(z, t).mean()
+
+
+@pytest.mark.parametrize("wrong, case", [(_weston_watkins, 2), (_no_clip, 3),
+                                         (_strict_crammer_singer, 4), (_mean_not_per_example, 1)])
+def test_hinge_wrong_answers_fail(wrong, case, fails_at):
+    fails_at(check(EXID, wrong, quiet=True), case)

@@ -312,3 +312,78 @@ def test_bad_arguments():
             cls(from_logits="yes")
         with pytest.raises(TypeError, match="from_logits must be True or False"):
             cls(from_logits=1)
+
+
+def _hinge_cases(rng):
+    """(y_true, y_pred) pairs for the categorical hinge: random scores, tied maxima, margins of
+    exactly 1 (l = 0 on the kink), all-negative wrong scores, {-1, +1} labels and a 3-axis batch."""
+    cases = []
+    for n, k in [(6, 3), (9, 5), (4, 2)]:
+        labels = rng.integers(0, k, size=n)
+        cases.append((np.eye(k)[labels], 2 * rng.normal(size=(n, k))))
+    t = np.eye(4)[[0, 1, 2, 3, 0]]
+    z = np.array([[2.0, 1.0, 1.0, -3.0],     # tied wrong maxima, margin exactly 1
+                  [0.5, 1.5, 0.5, 0.5],      # three tied wrong maxima, margin exactly 1
+                  [-1.0, -2.0, 0.5, -0.5],   # every wrong score negative: neg = 0
+                  [0.0, 0.0, 0.0, 0.0],      # all tied at 0
+                  [3.0, 0.25, -1.0, 2.5]])   # a hinge of 0.5
+    cases.append((t, z))
+    cases.append((2 * np.eye(3)[[0, 2]] - 1, rng.normal(size=(2, 3))))  # {-1, +1} labels
+    cases.append((np.eye(3)[rng.integers(0, 3, size=(2, 4))], rng.normal(size=(2, 4, 3))))
+    return cases
+
+
+def test_categorical_hinge_matches_keras_to_1e_12():
+    loss = L.CategoricalHinge()
+    for y_true, y_pred in _hinge_cases(np.random.default_rng(5)):
+        value, grad = loss(y_true, y_pred), loss.gradient(y_true, y_pred)
+        k_value, k_grad = _keras_value_and_grad(("CategoricalHinge", {}), y_true, y_pred)
+        assert grad.shape == y_pred.shape and grad.dtype == np.float64
+        assert abs(value - k_value) <= 1e-12
+        np.testing.assert_allclose(grad, k_grad, rtol=0, atol=1e-12)
+        twin = loss.to_keras(dtype="float64")
+        assert type(twin) is keras.losses.CategoricalHinge
+        assert abs(float(twin(y_true, y_pred)) - value) <= 1e-12
+    y32 = _hinge_cases(np.random.default_rng(6))[1]
+    grad32 = loss.gradient(y32[0], y32[1].astype(np.float32))
+    k_value32, k_grad32 = _keras_value_and_grad(("CategoricalHinge", {}), y32[0],
+                                                y32[1].astype(np.float32), dtype="float32")
+    assert grad32.dtype == np.float32 and _rel_err(grad32, k_grad32) <= TOL32
+    assert _rel_err(loss(y32[0], y32[1].astype(np.float32)), k_value32) <= TOL32
+
+
+def test_categorical_hinge_by_hand():
+    """The edge rows of `_hinge_cases`, worked out: Crammer-Singer's margin, the all-negative case."""
+    loss = L.CategoricalHinge()
+    t, z = _hinge_cases(np.random.default_rng(5))[3]
+    per_row = [loss(t[i:i + 1], z[i:i + 1]) for i in range(len(z))]
+    assert per_row == [0.0, 0.0, 0.5, 1.0, 0.5]
+    # all wrong scores negative: l = max(0, 1 - z_y), not max(0, 1 + max_{j != y} z_j - z_y) = 0
+    np.testing.assert_array_equal(loss.gradient(t[2:3], z[2:3]), [[0.0, 0.0, -1.0, 0.0]])
+    # margin above 1: no gradient at all
+    np.testing.assert_array_equal(loss.gradient([[1.0, 0.0]], [[3.0, 1.5]]), [[0.0, 0.0]])
+    assert L.get("categorical_hinge").name == "categorical_hinge"
+    assert isinstance(L.get("CategoricalHinge"), L.CategoricalHinge)
+
+
+def test_categorical_hinge_gradient_matches_centred_differences():
+    """Away from the kinks: margins not within 1e-3 of 1, no ties among the wrong-class maxima."""
+    loss = L.CategoricalHinge()
+    rng = np.random.default_rng(7)
+    for y_true, y_pred in _hinge_cases(rng)[:3] + _hinge_cases(rng)[-2:]:
+        numeric = _centred_differences(lambda p, t=y_true: loss(t, p), y_pred)
+        assert _rel_err(loss.gradient(y_true, y_pred), numeric) < 1e-7
+
+
+@pytest.mark.parametrize("y_true, y_pred, error, match", [
+    (np.eye(3)[:2], np.zeros((2, 4)), ValueError, r"one-hot rows.*\(2, 4\).*\(2, 3\)"),
+    ([0, 1], np.zeros((2, 3)), ValueError, "one-hot rows"),
+    (np.eye(2), [[np.nan, 0.0], [0.0, 1.0]], ValueError, "y_pred must be finite"),
+    (np.eye(2), "scores", TypeError, "y_pred must be numeric"),
+    ([], [], ValueError, "non-empty"),
+])
+def test_categorical_hinge_bad_input(y_true, y_pred, error, match):
+    with pytest.raises(error, match=match):
+        L.CategoricalHinge()(y_true, y_pred)
+    with pytest.raises(error, match=match):
+        L.CategoricalHinge().gradient(y_true, y_pred)

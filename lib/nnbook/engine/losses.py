@@ -307,9 +307,51 @@ class SparseCategoricalCrossentropy(_FromLogits, Loss):
         return np.where(inside, grad, 0) / len(labels)
 
 
+class CategoricalHinge(Loss):
+    """The multiclass hinge loss on scores z (y_pred, any sign), y_true one-hot rows of its shape
+    (..., k): l = max(0, 1 + neg - pos), pos = sum_c t_c z_c, neg = max_c (1 - t_c) z_c, averaged
+    over every axis but the last.
+
+    For one-hot t this is Crammer and Singer's multiclass hinge, max(0, 1 + max_{j != y} z_j - z_y),
+    whenever some wrong-class score is >= 0. As in Keras, the max in `neg` runs over all k entries and
+    the true class's entry is (1 - 1) z_y = 0, so neg = max(0, max_{j != y} z_j): when every wrong
+    score is negative, neg is 0 and l = max(0, 1 - z_y) (the margin is measured against 0).
+    dl/dz = [l >= 0] (dneg/dz - t), with dneg/dz_j = (1 - t_j) / m on the m entries attaining the
+    max and 0 elsewhere; like tf.maximum and tf.reduce_max, l = 0 exactly counts as active and ties
+    share the gradient equally.
+    """
+
+    name, keras_name = "categorical_hinge", "CategoricalHinge"
+
+    def _check(self, y_true, y_pred):
+        y_pred = _check_pred(y_pred)
+        y_true = _check_true(y_true, y_pred.dtype)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(
+                f"y_true must be one-hot rows of y_pred's shape {y_pred.shape}, got shape {y_true.shape}"
+            )
+        return y_true, y_pred
+
+    def _value(self, y_true, y_pred):
+        pos = np.sum(y_true * y_pred, axis=-1)
+        neg = np.max((1 - y_true) * y_pred, axis=-1)
+        return np.mean(np.maximum(neg - pos + 1, 0))
+
+    def _gradient(self, y_true, y_pred):
+        rows = y_pred.size // y_pred.shape[-1]
+        scaled = (1 - y_true) * y_pred
+        neg = scaled.max(axis=-1, keepdims=True)
+        pos = np.sum(y_true * y_pred, axis=-1, keepdims=True)
+        at_max = scaled == neg
+        dneg = (1 - y_true) * at_max / at_max.sum(axis=-1, keepdims=True)
+        active = neg - pos + 1 >= 0
+        return np.where(active, dneg - y_true, 0).astype(y_pred.dtype) / rows
+
+
 LOSSES = {
     cls.name: cls for cls in (MeanSquaredError, MeanAbsoluteError, Huber, BinaryCrossentropy,
-                              CategoricalCrossentropy, SparseCategoricalCrossentropy)
+                              CategoricalCrossentropy, SparseCategoricalCrossentropy,
+                              CategoricalHinge)
 }
 ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error"}
 

@@ -1,4 +1,5 @@
-"""Chapter 5 exercises: a stable log-sum-exp, softmax cross-entropy from logits, the Huber gradient."""
+"""Chapter 5 exercises: a stable log-sum-exp, softmax cross-entropy from logits, the Huber gradient,
+the multiclass hinge per example."""
 
 import numpy as np
 
@@ -98,3 +99,34 @@ def huber_grad(y_true, y_pred, delta=1.0):
     """d/d y_pred of mean_i huber(y_pred_i - y_true_i). y_true, y_pred: (n,) -> (n,)."""
     r = np.asarray(y_pred, dtype=float) - np.asarray(y_true, dtype=float)
     return np.clip(r, -delta, delta) / r.size
+
+
+def _categorical_hinge_cases():
+    rng = np.random.default_rng(505)
+    eye = np.eye(3)
+    # margin exactly 1: the loss is 0
+    yield (np.array([[2.0, 1.0, 0.1]]), eye[[0]]), {}
+    # a wrong class on top: 1 + 1.5 - 0.5 = 2, and only the largest wrong score counts
+    yield (np.array([[0.5, 1.5, 1.2], [0.0, 0.0, 0.0]]), eye[[0, 2]]), {}
+    # margins beyond 1: the loss is 0, never negative
+    yield (np.array([[3.0, 0.5, -1.0], [-4.0, 6.0, 1.0]]), eye[[0, 1]]), {}
+    # every wrong score negative: the true class's own entry (1 - 1) z_y = 0 is the largest
+    yield (np.array([[0.25, -2.0, -1.0], [-1.0, -3.0, -0.5]]), eye[[0, 2]]), {}
+    labels = rng.integers(0, 5, size=8)
+    yield (rng.normal(scale=2.0, size=(8, 5)), np.eye(5)[labels]), {}
+
+
+@exercise(
+    "ch05.categorical_hinge",
+    cases=_categorical_hinge_cases,
+    hint="Compare the true class's score with the largest score (1 - t) z, then clip at 0.",
+    more=("pos = sum(t * z, axis=-1) is the true class's score; neg = max((1 - t) * z, axis=-1) is "
+          "the largest other score, where the true class's entry is 0, not -inf; the loss is "
+          "max(0, 1 + neg - pos), one number per row.",),
+)
+def categorical_hinge(z, t):
+    """Per-example multiclass hinge, Keras's convention. z: (n, k) scores, t: (n, k) one-hot -> (n,)."""
+    z, t = np.asarray(z, dtype=float), np.asarray(t, dtype=float)
+    pos = np.sum(t * z, axis=-1)
+    neg = np.max((1 - t) * z, axis=-1)
+    return np.maximum(0.0, 1 + neg - pos)
