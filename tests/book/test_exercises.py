@@ -260,3 +260,24 @@ def test_exercise_rejects_bad_hints():
         exercise("test.bad_hints", cases=lambda: [], hint="a", more="b")
     with pytest.raises(TypeError, match="non-empty string"):
         exercise("test.bad_hints", cases=lambda: [], hint="")
+
+
+def test_solution_shows_the_reference_without_its_decorator_and_returns_it(capsys, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    ref = exercises.solution("ch11.lstm_step")
+    assert ref is exercises.get("ch11.lstm_step").reference
+    (source,) = shown
+    assert source.title == "nnbook.book.exercises.chapter11.lstm_step"
+    assert "@exercise" not in source.code and "hint=" not in source.code
+    # the private helper it calls comes first, then the reference itself, whole
+    assert source.code.startswith("def _sigmoid(z):")
+    assert source.code.rstrip().endswith("return o * np.tanh(c_new), c_new")
+    assert "_lstm_cases" not in source.code
+    with pytest.raises(ValueError, match="unknown exercise 'ch99.nothing'"):
+        exercises.solution("ch99.nothing")
+    with pytest.raises(TypeError, match="exercise id must be a string"):
+        exercises.solution(7)
+

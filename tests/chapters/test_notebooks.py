@@ -65,6 +65,19 @@ def test_anatomy(nb_path):
 
 
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
+def test_each_solution_is_written_once_in_the_lib(nb_path):
+    """A checked exercise's hidden solution cell takes its function from solution(...), which shows
+    the lib's reference: no second copy of it in the chapter."""
+    for cell in json.loads(nb_path.read_text())["cells"]:
+        code = "".join(cell["source"])
+        found = re.search(r'assert check\("([\w.]+)", (\w+)\)', code)
+        if found and "hide-cell" in cell["metadata"].get("tags", []):
+            exid, name = found.groups()
+            assert f'{name} = solution("{exid}")' in code, exid
+            assert not re.search(rf"^def {name}\(", code, re.M), f"{exid} is written twice"
+
+
+@pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
 def test_hidden_cells_hide_their_output_too(nb_path):
     """`hide-input` folds away only the code: a solution's output (its "passed", its numbers)
     would still show under the closed toggle. Hidden cells use `hide-cell`, code and output."""

@@ -8,16 +8,21 @@ Hints come in tiers: `hint` is a nudge, `more` holds fuller hints in order (the 
 give the answer). The message shows one tier and says how to ask for the next:
 `check("ch07.adam", my_adam, hint=2)`. A stub that still raises NotImplementedError is shown no
 expected value, only the first tier.
+
+A chapter's hidden solution cell runs `solution("ch07.adam")`: it shows the reference's code and
+returns the function, so each solution is written once, in the lib, where its tests are.
 """
 
 import importlib
 import inspect
 import pkgutil
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..._checks import flag
+from ..show import Source
 
 _REGISTRY = {}
 
@@ -87,6 +92,27 @@ def get(id):
     if id not in _REGISTRY:
         raise ValueError(f"unknown exercise {id!r}; known: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[id]
+
+
+def solution(id):
+    """Show exercise `id`'s reference solution (the code `check` compares with, without its
+    `@exercise` decorator, after the module's private helpers it calls) and return the function."""
+    reference = get(id).reference
+    module = inspect.getmodule(reference)
+    code = inspect.getsource(reference)
+    body = code[re.search(r"^def ", code, re.M).start():]
+    helpers = [f for name, f in vars(module).items()
+               if name.startswith("_") and inspect.isfunction(f) and f.__module__ == module.__name__
+               and re.search(rf"\b{name}\(", body)]
+    shown = Source("".join(inspect.getsource(f) + "\n\n" for f in helpers) + body,
+                   f"{module.__name__}.{reference.__name__}")
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python without IPython: print the code
+        print(repr(shown))
+    else:
+        display(shown)
+    return reference
 
 
 def ids():
