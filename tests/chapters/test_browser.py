@@ -265,3 +265,24 @@ def test_no_output_box_is_empty(offline_page, chapter):
                      && o.querySelector('pre').textContent.trim() === '')
         .map(o => o.closest('div.cell').querySelector('div.cell_input')?.textContent.trim().slice(0, 60))""")
     assert not empty, f"{len(empty)} empty output boxes, after cells starting {empty[:3]}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_opens_at_full_size(offline_page, chapter):
+    """Each figure of a cell's output links to its own image file (`_static/nnbook.js`), which
+    loads and is at least as wide as the figure is shown; slider frames are not links."""
+    page = offline_page(chapter)
+    figures = page.evaluate("""() => [...document.querySelectorAll('div.cell_output img')]
+        .filter(img => !img.getAttribute('src').startsWith('data:'))
+        .map(img => ({src: img.currentSrc, href: img.closest('a.nnbook-full-size')?.href ?? null,
+                      natural: img.naturalWidth, shown: img.getBoundingClientRect().width}))""")
+    unlinked = [f["src"] for f in figures if f["href"] != f["src"]]
+    assert not unlinked, f"figures without a full-size link: {unlinked[:3]}"
+    for f in figures[:3]:
+        response = page.request.get(f["href"])
+        assert response.ok and response.headers["content-type"] == "image/png", f["href"]
+    assert all(f["natural"] >= f["shown"] - 1 for f in figures if f["shown"]), figures
+    frames = page.evaluate("""() => [...document.querySelectorAll('div.cell_output img')]
+        .filter(img => img.getAttribute('src').startsWith('data:') && img.closest('a'))
+        .length""")
+    assert frames == 0
