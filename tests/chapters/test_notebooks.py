@@ -65,6 +65,13 @@ def test_anatomy(nb_path):
 
 
 @pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_cell_has_its_own_id(nb_path):
+    """nbformat 4.5 cells carry an id (newer nbformat versions refuse a cell without one)."""
+    ids = [cell.get("id") for cell in json.loads(nb_path.read_text())["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids), [i for i, c in enumerate(ids) if not c]
+
+
+@pytest.mark.parametrize("nb_path", CHAPTERS, ids=lambda p: p.stem)
 def test_each_solution_is_written_once_in_the_lib(nb_path):
     """A checked exercise's hidden solution cell takes its function from solution(...), which shows
     the lib's reference: no second copy of it in the chapter."""
