@@ -14,7 +14,7 @@ from docutils import nodes
 from sphinx.util import logging
 
 WIDGET_STATE_MIMETYPE = "application/vnd.jupyter.widget-state+json"
-PAGE_BUDGET_KB = 600  # a chapter page's HTML, inline slider frames included (tested, benchmarked)
+PAGE_BUDGET_KB = 650  # a chapter page's HTML, inline slider frames included (tested, benchmarked)
 COLAB_BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from nnbook.book.widgets import (  # noqa: E402
     SliderView,
     frame_grid,
     interact,
-    palette_png,
+    palette_webp,
     render_frame,
 )
 
@@ -150,7 +150,7 @@ def test_render_frame():
     fig, ax = plt.subplots()
     ax.plot([0, 1], [0, 1])
     html = render_frame(fig)
-    assert html.startswith('<img src="data:image/png;base64,')
+    assert html.startswith('<img src="data:image/webp;base64,')
     assert not plt.get_fignums(), "render_frame must close the figure"
     with pytest.raises(TypeError, match="Figure or an HTML string"):
         render_frame(3.0)
@@ -175,21 +175,21 @@ def _colour_map():
 
 
 @pytest.mark.parametrize("make", [_line_art, _colour_map])
-def test_static_frames_are_small_palette_pngs_that_look_like_the_figure(make):
+def test_static_frames_are_small_few_colour_webps_that_look_like_the_figure(make):
     fig = make()
     direct = io.BytesIO()
     fig.savefig(direct, format="png", dpi=STATIC_DPI, bbox_inches="tight")
     plt.close(fig)
     original = np.asarray(Image.open(direct).convert("RGB"), dtype=float)
     assert len(np.unique(original.reshape(-1, 3), axis=0)) > PALETTE_COLOURS  # so it is reduced
-    png = base64.b64decode(re.search(r'base64,([^"]+)"', render_frame(make())).group(1))
-    frame = Image.open(io.BytesIO(png))
-    assert frame.format == "PNG" and frame.mode == "P" and len(frame.getcolors()) <= PALETTE_COLOURS
+    webp = base64.b64decode(re.search(r'base64,([^"]+)"', render_frame(make())).group(1))
+    frame = Image.open(io.BytesIO(webp))
+    assert frame.format == "WEBP" and len(frame.convert("RGB").getcolors()) <= PALETTE_COLOURS
     shown = np.asarray(frame.convert("RGB"), dtype=float)
     assert shown.shape == original.shape
     error = np.abs(shown - original).max(axis=-1)  # per pixel, worst channel, out of 255
     assert error.mean() < 2 and error.max() <= 24, (error.mean(), error.max())
-    assert len(png) < 0.5 * len(direct.getvalue())
+    assert len(webp) < 0.5 * len(direct.getvalue())
 
 
 def test_palette_png_flattens_transparency_onto_white():
@@ -197,7 +197,7 @@ def test_palette_png_flattens_transparency_onto_white():
     rgba.putpixel((0, 0), (255, 0, 0, 255))
     buf = io.BytesIO()
     rgba.save(buf, format="png")
-    out = Image.open(io.BytesIO(palette_png(buf.getvalue()))).convert("RGB")
+    out = Image.open(io.BytesIO(palette_webp(buf.getvalue()))).convert("RGB")
     assert out.getpixel((0, 0)) == (255, 0, 0) and out.getpixel((3, 1)) == (255, 255, 255)
 
 
