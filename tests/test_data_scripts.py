@@ -29,8 +29,8 @@ def cpu_kind():
 
 # a kind of CPU known to reproduce each trained file's bytes (files without one: not known)
 REPRODUCED_ON = {name: "AuthenticAMD 25/1" for name in (
-    "cnn_mnist5k.npz", "ch11_mnist1d_gru.npz", "ch12_gan_digits.npz", "ch12_cgan_digits.npz",
-    "ch13_char_lm.npz")}
+    "cnn_mnist5k.npz", "ch10_keras_cnn.npz", "ch11_mnist1d_gru.npz", "ch12_gan_digits.npz",
+    "ch12_cgan_digits.npz", "ch13_char_lm.npz")}
 
 
 def assert_reproduced(made, name, same_quality):
@@ -117,8 +117,19 @@ def test_make_ch10_weights_reproduces_the_shipped_files(tmp_path):
     def cnn1d_as_good(shipped, made):
         assert abs(val_accuracy(made) - val_accuracy(shipped)) <= 0.02
 
+    digits = convnets.mnist_cnn()  # the Keras-trained CNN's weights, read by the NumPy engine
+
+    def digit_accuracy(path, x, y):
+        digits.set_weights(_weights(path))
+        return np.mean(digits.predict(x.reshape(-1, 28, 28, 1)).argmax(axis=1) == y)
+
+    def keras_cnn_as_good(shipped, made):  # chapter 10 asserts test accuracy >= 0.975
+        val = [digit_accuracy(p, mnist.x_train[3500:], mnist.y_train[3500:]) for p in (shipped, made)]
+        assert digit_accuracy(made, mnist.x_test, mnist.y_test) >= 0.975 and abs(val[0] - val[1]) <= 0.01
+
     assert_reproduced(tmp_path / "ch10_grid_detector.npz", "ch10_grid_detector.npz", detector_as_good)
     assert_reproduced(tmp_path / "ch10_mnist1d_cnn.npz", "ch10_mnist1d_cnn.npz", cnn1d_as_good)
+    assert_reproduced(tmp_path / "ch10_keras_cnn.npz", "ch10_keras_cnn.npz", keras_cnn_as_good)
 
 
 def test_make_ch11_gru_reproduces_the_shipped_weights(tmp_path):

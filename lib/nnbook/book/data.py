@@ -23,9 +23,10 @@ real data comes from what installed wheels ship, or from `data/` (checked agains
 
 `weights(name)` returns the trained weights the book ships (`WEIGHTS`), as the list of arrays that
 a model's `set_weights` takes (Keras's order): "cnn_mnist5k" is chapter 10's CNN
-(`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`; "ch10_grid_detector"
-(`detection.keras_grid_detector`) and "ch10_mnist1d_cnn" (`convnets.keras_cnn1d`), trained by
-`data/make_ch10_weights.py`; "ch11_mnist1d_gru" is chapter 11's GRU for MNIST-1D
+(`nnbook.lab.convnets.mnist_cnn`), trained by `data/make_cnn_mnist5k.py`; "ch10_keras_cnn" is the
+same CNN trained in Keras (`convnets.fit_keras_cnn`), "ch10_grid_detector"
+(`detection.keras_grid_detector`) and "ch10_mnist1d_cnn" (`convnets.keras_cnn1d`), all three
+trained by `data/make_ch10_weights.py`; "ch11_mnist1d_gru" is chapter 11's GRU for MNIST-1D
 (`nnbook.lab.sequences.mnist1d_gru`), trained by `data/make_ch11_gru.py`; "ch12_gan_digits" and
 "ch12_cgan_digits" are chapter 12's digit generators (`nnbook.lab.gan.digit_generator`), trained
 by `data/make_ch12_digits.py`; "ch12_dcgan_digits" is its convolutional generator
@@ -45,6 +46,7 @@ from .._checks import float_dtype, number_in, positive_int
 CHECKSUMS = {
     "ch10_grid_detector.npz": "04259abed90b496a800daabfd7022cab85787e610ea977098e38c0e691731287",
     "ch10_mnist1d_cnn.npz": "4b0b074c51fee347c1dfd5eba698487937df811072054e5d9d9b60b0164c120a",
+    "ch10_keras_cnn.npz": "50f5de32c3765554b6e5f6aab2386a682ab7f8ae0c7e949d8d7a089d5487c6c6",
     "mnist1d.npz": "a9c449dd836470a8c932fe3d69744143ebead2f8c8e361b437249e6d16478853",
     "corpus.txt": "ceeddae9a1ea979a7a0a0456e386a1b36600b439f15a11102344911fbd1bcc10",
     "cnn_mnist5k.npz": "b681281b9ffc2237b7c445fdd3f6b839c8eca06b40ac04b0500271eda6a0ec48",
@@ -59,7 +61,8 @@ CHECKSUMS = {
 
 #: name in `weights` -> the file under `data/` holding them.
 WEIGHTS = {"cnn_mnist5k": "cnn_mnist5k.npz", "ch10_grid_detector": "ch10_grid_detector.npz",
-           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz",
+           "ch10_mnist1d_cnn": "ch10_mnist1d_cnn.npz", "ch10_keras_cnn": "ch10_keras_cnn.npz",
+           "ch11_mnist1d_gru": "ch11_mnist1d_gru.npz",
            "ch12_gan_digits": "ch12_gan_digits.npz", "ch12_cgan_digits": "ch12_cgan_digits.npz",
            "ch12_dcgan_digits": "ch12_dcgan_digits.npz"}
 

@@ -85,6 +85,27 @@ def keras_training_model(model, max_shift=MAX_SHIFT, seed=0):
                              *(layer.to_keras() for layer in model.layers)])
 
 
+def fit_keras_cnn(x, y, epochs=12, batch_size=32, learning_rate=5e-3, seed=0):
+    """`train_cnn`'s recipe in Keras: `keras_training_model` of a fresh `mnist_cnn(seed + 1)`,
+    Adam on a cosine-decayed learning rate, batches shifted by up to MAX_SHIFT pixels.
+    x: (n, 28, 28, 1), y: (n,) labels 0-9. Returns the trained model, compiled with accuracy."""
+    import keras
+
+    x = _checks.as_float_array(x, "x")
+    if x.shape[1:] != IMAGE or np.shape(y) != x.shape[:1]:
+        raise ValueError(f"fit_keras_cnn needs x of shape (n, 28, 28, 1) and y of shape (n,), "
+                         f"got {x.shape} and {np.shape(y)}")
+    epochs = _checks.positive_int(epochs, "epochs")
+    batch_size = _checks.positive_int(batch_size, "batch_size")
+    learning_rate = _checks.number_in(learning_rate, "learning_rate", 0, 1, low_open=True)
+    keras.utils.set_random_seed(_checks.positive_int(seed, "seed", minimum=0))
+    model = keras_training_model(mnist_cnn(seed=seed + 1), seed=seed)
+    decay = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * -(-len(x) // batch_size))
+    model.compile(keras.optimizers.Adam(decay), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    return model
+
+
 def keras_cnn1d(seed=0):
     """The chapter's 1-D CNN for MNIST-1D, compiled (Adam 2e-3): (n, 40, 1) -> (n, 10)
     probabilities. Three 'same' convolutions of 64 filters (5, 5, 3 taps, ReLU), 2x max pooling
