@@ -4,6 +4,7 @@ Runs under ipywidgets 8.x directly and under 7.7.1 through tests/test_widgets_ip
 """
 
 import base64
+import html
 import io
 import json
 import os
@@ -216,6 +217,15 @@ def test_static_fallback_holds_every_frame_in_order(static_site):
     assert '<div class="nnbook-frame"><p>2|0.0</p></div>' in view.html
     assert view.html.count('class="nnbook-range"') == 2
     assert "addEventListener" in view.html
+
+
+def test_static_fallback_names_the_values_its_text_sends_readers_to(static_site):
+    view = interact(lambda p: f"<p>{p}</p>", max_frames=5,
+                    p=Slider(0.0, 0.5, 0.01, value=0.25, keep=(0.02, 0.3), fmt="{:.2f}"))
+    labels, named = (json.loads(html.unescape(re.search(f"data-{k}='([^']*)'", view.html).group(1)))
+                     for k in ("labels", "named"))
+    assert named == ["0.25", "0.02", "0.30"] and set(named) <= set(labels)
+    assert len(labels) == 5 and labels[0] == "0.00" and labels[-1] == "0.50"
 
 
 def test_static_fallback_with_figures(static_site):

@@ -186,7 +186,7 @@ def slider_state(slider):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_slider_reaches_both_ends_and_the_view_follows(offline_page, chapter):
+def test_every_slider_reaches_both_ends_and_its_named_values(offline_page, chapter):
     page = offline_page(chapter)
     sliders = page.locator(".nnbook-slider")
     assert sliders.count() >= 1, "the chapter shows no slider on the static site"
@@ -211,6 +211,13 @@ def test_every_slider_reaches_both_ends_and_the_view_follows(offline_page, chapt
                         assert f"{name} = {value}" in alt, f"{where}: frame drawn for {alt!r}"
                 views.append(view)
             assert views[0] != views[1], f"slider {s} ({names[k]}): both ends show the same figure"
+            for value in json.loads(rng.get_attribute("data-named")):  # its start and `keep` values
+                assert value in labels, f"slider {s} ({names[k]}): no frame at {value}, named by the text"
+                rng.fill(str(labels.index(value)))
+                page.wait_for_timeout(50)
+                readouts, _, loaded, alts = slider_state(slider)
+                assert readouts[k] == value and loaded, f"slider {s} ({names[k]}) at {value}"
+                assert all(f"{names[k]} = {value}" in alt for alt in alts), alts
     page.screenshot(path=str(SITE.parent / f"slider-{chapter}.png"))
     ours = [e for e in page.errors if not any(k in e for k in KNOWN_THEME_ERRORS)]
     assert not ours, ours

@@ -209,6 +209,7 @@ def static_html(draw, names, sliders, grids, alt="figure"):
     controls = []
     for name, s, grid in zip(names, sliders, grids):
         labels = [s.fmt.format(_py(v)) for v in grid]
+        named = [s.fmt.format(_py(v)) for v in (s.initial(), *s.keep)]  # what the text sends readers to
         start = int(np.argmin(np.abs(grid - s.initial())))
         controls.append(
             '<label style="display:block;margin:2px 0">'
@@ -217,6 +218,7 @@ def static_html(draw, names, sliders, grids, alt="figure"):
             f'max="{len(grid) - 1}" step="1" value="{start}" '
             f'aria-valuetext="{html.escape(labels[start], quote=True)}" '
             f"data-labels='{html.escape(json.dumps(labels), quote=True)}' "
+            f"data-named='{html.escape(json.dumps(named), quote=True)}' "
             'style="vertical-align:middle;width:14em"> '
             f"<output>{html.escape(labels[start])}</output></label>"
         )
