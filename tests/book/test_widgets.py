@@ -193,7 +193,7 @@ def test_static_frames_are_small_few_colour_webps_that_look_like_the_figure(make
     assert len(webp) < 0.5 * len(direct.getvalue())
 
 
-def test_palette_png_flattens_transparency_onto_white():
+def test_palette_webp_flattens_transparency_onto_white():
     rgba = Image.new("RGBA", (4, 2), (0, 0, 0, 0))
     rgba.putpixel((0, 0), (255, 0, 0, 255))
     buf = io.BytesIO()

@@ -45,10 +45,8 @@ def test_a_short_training_run_learns():
 def test_fit_keras_cnn_learns_and_its_weights_fit_the_engine():
     mnist = data.load("mnist5k")
     x, y = mnist.x_train[:320].reshape(-1, 28, 28, 1), mnist.y_train[:320]
-    untrained = convnets.keras_training_model(convnets.mnist_cnn(seed=1), seed=0)
-    untrained.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model = convnets.fit_keras_cnn(x, y, epochs=5, seed=0)  # loss 2.3 -> 0.55 when written
-    assert model.evaluate(x, y, verbose=0)[0] < 0.5 * untrained.evaluate(x, y, verbose=0)[0]
+    model = convnets.fit_keras_cnn(x, y, epochs=5, seed=0)  # 0.55 when written
+    assert model.evaluate(x, y, verbose=0)[0] < 0.5 * np.log(10)  # the loss of guessing
     engine = convnets.mnist_cnn()
     engine.set_weights(model.get_weights())
     np.testing.assert_allclose(engine.predict(x[:16]), np.asarray(model(x[:16], training=False)),
@@ -56,8 +54,8 @@ def test_fit_keras_cnn_learns_and_its_weights_fit_the_engine():
 
 
 def test_fit_keras_cnn_is_reproducible_from_its_seed():
-    x = data.load("mnist5k").x_train[:64].reshape(-1, 28, 28, 1)
-    y = data.load("mnist5k").y_train[:64]
+    mnist = data.load("mnist5k")
+    x, y = mnist.x_train[:64].reshape(-1, 28, 28, 1), mnist.y_train[:64]
     runs = [convnets.fit_keras_cnn(x, y, epochs=1, seed=s).get_weights() for s in (0, 0, 1)]
     assert all(np.array_equal(a, b) for a, b in zip(runs[0], runs[1]))
     assert not np.array_equal(runs[0][0], runs[2][0])
